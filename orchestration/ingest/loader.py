@@ -1,0 +1,561 @@
+"""Load landing files into DuckDB ``raw.*`` tables, enforcing the landing contract in SQL.
+
+Every file is read by DuckDB's own readers with all values as text, so that a bad value becomes a
+quarantined row with a reason instead of a failed load. One SQL statement per entity then types
+the values, applies the contract (see ``contract.py``) and splits rows into ``raw.<entity>`` and
+``raw.<entity>_rejects``. Input rows = accepted rows + rejected rows, always.
+
+A file is loaded once: ``raw._ingested_files`` remembers it by path, size and modification time.
+Rows that wait for their lead (reason ``unknown_lead``) are re-checked on every run and admitted
+once the lead has arrived.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest.contract import ENTITIES, FILE_SUFFIXES, Column, Entity
+
+# Tolerated clock skew before a timestamp counts as "in the future".
+FUTURE_TOLERANCE = "interval 10 minutes"
+
+META_COLUMNS = """
+    _extra_columns varchar,
+    _source_file varchar not null,
+    _row_number bigint,
+    _file_seq bigint not null,
+    _load_id varchar not null,
+    _loaded_at timestamp not null
+"""
+
+REJECT_COLUMNS = """
+    _source_file varchar not null,
+    _row_number bigint,
+    _line_number bigint,
+    _file_seq bigint,
+    reason_code varchar not null,
+    reason varchar not null,
+    record varchar,
+    _extra_columns varchar,
+    _load_id varchar not null,
+    _rejected_at timestamp not null
+"""
+
+
+@dataclass
+class IngestResult:
+    """What one ingest of one entity did; becomes the asset's metadata."""
+
+    entity: str
+    files_loaded: list[str] = field(default_factory=list)
+    files_unreadable: dict[str, str] = field(default_factory=dict)
+    files_ignored: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_readmitted: int = 0
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+    total_accepted: int = 0
+    total_rejected: int = 0
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema with one table, one rejects table per entity and the file ledger.
+
+    Tables exist even for entities a deployment does not send, so downstream models always run.
+    """
+    con.execute("create schema if not exists raw")
+    for entity in ENTITIES.values():
+        columns = ",\n".join(f"{quote(c.name)} {c.sql_type}" for c in entity.columns)
+        con.execute(f"create table if not exists {entity.table} ({columns}, {META_COLUMNS})")
+        con.execute(f"create table if not exists {entity.rejects_table} ({REJECT_COLUMNS})")
+    con.execute(
+        """
+        create table if not exists raw._ingested_files (
+            entity varchar not null,
+            source_file varchar not null,
+            size_bytes bigint not null,
+            modified_ns bigint not null,
+            file_seq bigint not null,
+            status varchar not null,
+            error varchar,
+            rows_read bigint,
+            rows_accepted bigint,
+            rows_rejected bigint,
+            _load_id varchar not null,
+            _loaded_at timestamp not null
+        )
+        """
+    )
+
+
+def list_landing_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """Data files of one entity folder in load order (by path), and files of unknown type."""
+    if not folder.is_dir():
+        return [], []
+    data, ignored = [], []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if path.name.startswith((".", "_")):
+            continue
+        (data if path.suffix.lower() in FILE_SUFFIXES else ignored).append(path)
+    return data, ignored
+
+
+def _new_files(
+    con: duckdb.DuckDBPyConnection, entity: Entity, files: list[Path], landing_dir: Path
+) -> list[tuple[Path, str, int, int]]:
+    known = set(
+        con.execute(
+            "select source_file, size_bytes, modified_ns from raw._ingested_files"
+            " where entity = ?",
+            [entity.name],
+        ).fetchall()
+    )
+    new = []
+    for path in files:
+        stat = path.stat()
+        relative = path.relative_to(landing_dir).as_posix()
+        if (relative, stat.st_size, stat.st_mtime_ns) not in known:
+            new.append((path, relative, stat.st_size, stat.st_mtime_ns))
+    return new
+
+
+def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Read one file into temp table ``_file``: every column as text plus ``_row_number``.
+
+    CSV lines the reader cannot split go to temp table ``_file_malformed``. Returns the number of
+    rows the file holds (parsed and malformed).
+    """
+    kind = FILE_SUFFIXES[path.suffix.lower()]
+    con.execute("drop table if exists _file_malformed")
+    con.execute(
+        "create temp table _file_malformed (_line_number bigint, reason varchar, line varchar)"
+    )
+    if kind == "csv":
+        con.execute("drop table if exists reject_errors")
+        con.execute("drop table if exists reject_scans")
+        con.execute(
+            "create or replace temp table _file as select row_number() over () as _row_number, *"
+            " from read_csv(?, all_varchar = true, header = true, store_rejects = true)",
+            [str(path)],
+        )
+        con.execute(
+            """
+            insert into _file_malformed
+            select line, error_type || ': ' || error_message, csv_line from reject_errors
+            """
+        )
+    elif kind == "parquet":
+        con.execute(
+            "create or replace temp table _file as select file_row_number + 1 as _row_number,"
+            " * exclude (file_row_number)"
+            " from read_parquet(?, file_row_number = true)",
+            [str(path)],
+        )
+    else:
+        con.execute(
+            """
+            create or replace temp table _file_lines as
+            select _line_number, line,
+                case when json_valid(line) then json_type(line) = 'OBJECT' else false end
+                    as is_object
+            from (
+            select _line_number, rtrim(line, chr(13)) as line
+            from (
+                select generate_subscripts(lines, 1) as _line_number, unnest(lines) as line
+                from (select string_split(content, chr(10)) as lines from read_text(?))
+            )
+            where trim(line) <> ''
+            )
+            """,
+            [str(path)],
+        )
+        con.execute(
+            """
+            insert into _file_malformed
+            select _line_number, 'not a JSON object', line from _file_lines
+            where not is_object
+            """
+        )
+        keys = [
+            row[0]
+            for row in con.execute(
+                """
+                select distinct unnest(json_keys(line)) as k from _file_lines
+                where is_object
+                order by k
+                """
+            ).fetchall()
+        ]
+        extracts = "".join(
+            f", json_extract_string(line, {literal('$.' + json.dumps(k))}) as {quote(k)}"
+            for k in keys
+        )
+        con.execute(
+            f"""
+            create or replace temp table _file as
+            select _line_number as _row_number {extracts} from _file_lines
+            where is_object
+            """
+        )
+    parsed = con.execute("select count(*) from _file").fetchall()[0][0]
+    malformed = con.execute("select count(*) from _file_malformed").fetchall()[0][0]
+    return parsed + malformed
+
+
+def _append_staged_file(
+    con: duckdb.DuckDBPyConnection, entity: Entity, relative: str, file_seq: int
+) -> None:
+    """Map the staged file's columns onto the contract and append it to ``_incoming``."""
+    file_columns = [
+        name for (name,) in con.execute("select name from pragma_table_info('_file')").fetchall()
+    ]
+    by_normalized = {c.strip().lower(): c for c in file_columns if c != "_row_number"}
+    contract = set(entity.column_names)
+    present = [c for c in entity.column_names if c in by_normalized]
+    missing = [c for c in entity.column_names if c not in by_normalized]
+    extras = [original for norm, original in by_normalized.items() if norm not in contract]
+
+    selects = [f"cast({quote(by_normalized[c])} as varchar) as {quote(c)}" for c in present]
+    if extras:
+        pairs = ", ".join(
+            f"{literal(e.strip().lower())}, cast({quote(e)} as varchar)" for e in extras
+        )
+        selects.append(f"json_object({pairs})::varchar as _extra_columns")
+    missing_list = "[" + ", ".join(literal(m) for m in missing) + "]::varchar[]"
+    con.execute(
+        f"""
+        insert into _incoming by name
+        select {", ".join([*selects, ""])}
+            {literal(relative)} as _source_file,
+            _row_number,
+            null as _line_number,
+            {file_seq} as _file_seq,
+            {missing_list} as _missing_columns
+        from _file
+        """
+    )
+    con.execute(
+        f"""
+        insert into _incoming_malformed
+        select {literal(relative)}, _line_number, {file_seq}, reason, line from _file_malformed
+        """
+    )
+
+
+def _typed(column: Column) -> str:
+    raw = quote("__raw_" + column.name)
+    if column.sql_type == "varchar":
+        return raw
+    if column.sql_type == "timestamp":
+        return f"try_cast(try_cast({raw} as timestamptz) as timestamp)"
+    if column.sql_type == "date":
+        return (
+            f"coalesce(try_cast({raw} as date),"
+            f" try_cast(try_cast({raw} as timestamptz) as date))"
+        )
+    return f"try_cast({raw} as {column.sql_type})"
+
+
+def _problem_checks(entity: Entity) -> list[str]:
+    """SQL expressions yielding ``'code|message'`` when a row breaks a rule, else null.
+
+    Order matters: the first problem is the row's reason_code, and ``unknown_lead`` comes last so
+    a row waits for its lead only when nothing else is wrong with it.
+    """
+    checks = []
+    for c in entity.columns:
+        raw, typed, name = quote("__raw_" + c.name), quote(c.name), literal(c.name)
+        if c.required:
+            checks.append(
+                f"case when {raw} is null then 'missing_required|' || "
+                f"case when list_contains(_missing_columns, {name}) then 'the file has no '"
+                f" || {name} || ' column' else {name} || ' is empty' end end"
+            )
+        if c.sql_type != "varchar":
+            checks.append(
+                f"case when {raw} is not null and {typed} is null then 'unparseable_type|' ||"
+                f" {name} || ' \"' || left({raw}, 60) || '\" is not a valid {c.sql_type}' end"
+            )
+        if c.is_json:
+            checks.append(
+                f"case when {raw} is not null and not coalesce(json_valid({raw}), false)"
+                f" then 'unparseable_type|' || {name} || ' is not valid JSON' end"
+            )
+        if c.accepted_values:
+            values = ", ".join(literal(v) for v in c.accepted_values)
+            checks.append(
+                f"case when {raw} is not null and {raw} not in ({values}) then"
+                f" 'unaccepted_value|' || {name} || ' \"' || left({raw}, 60) || '\"' ||"
+                f" ' is not one of {', '.join(c.accepted_values)}' end"
+            )
+        if c.non_negative:
+            checks.append(
+                f"case when {typed} < 0 then 'negative_value|' || {name} || ' is negative ('"
+                f" || {raw} || ')' end"
+            )
+        if c.sql_type == "timestamp":
+            checks.append(
+                f"case when {typed} > now()::timestamp + {FUTURE_TOLERANCE} then"
+                f" 'future_timestamp|' || {name} || ' ' || {raw} || ' is in the future' end"
+            )
+        if c.sql_type == "date":
+            checks.append(
+                f"case when {typed} > current_date then"
+                f" 'future_timestamp|' || {name} || ' ' || {raw} || ' is in the future' end"
+            )
+    for rule in entity.row_rules:
+        checks.append(f"case when {rule.violation} then {literal(rule.code + '|' + rule.message)} end")
+    if entity.key:
+        key_text = " || ', ' || ".join(
+            f"{literal(k + ' ')} || coalesce({quote('__raw_' + k)}, '')" for k in entity.key
+        )
+        checks.append(
+            f"case when __first_row_of_key < _row_number then 'duplicate_id_in_file|'"
+            f" || {key_text} || ' appears more than once in the file (first at row '"
+            f" || __first_row_of_key || ')' end"
+        )
+        if not entity.versioned:
+            checks.append(
+                f"case when __already_loaded then 'duplicate_record|' || {key_text}"
+                " || ' was loaded before' end"
+            )
+    if entity.needs_known_lead:
+        checks.append(
+            "case when __raw_lead_id is not null and not __lead_is_known then"
+            " 'unknown_lead|lead_id ' || __raw_lead_id || ' is not a known lead' end"
+        )
+    return checks
+
+
+def _check_incoming(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    """Type every incoming row and list its problems in temp table ``_checked``."""
+    raw_columns = ", ".join(
+        f"nullif(trim({quote(c.name)}), '') as {quote('__raw_' + c.name)}" for c in entity.columns
+    )
+    typed_columns = ", ".join(f"{_typed(c)} as {quote(c.name)}" for c in entity.columns)
+    joins, flags = [], []
+    if entity.key:
+        key_cols = ", ".join(quote("__raw_" + k) for k in entity.key)
+        key_not_null = " and ".join(f"{quote('__raw_' + k)} is not null" for k in entity.key)
+        flags.append(
+            f"case when {key_not_null} then min(_row_number) over "
+            f"(partition by _source_file, {key_cols}) end as __first_row_of_key"
+        )
+        if not entity.versioned:
+            key_cast = ", ".join(f"cast({quote(k)} as varchar) as {quote(k)}" for k in entity.key)
+            on = " and ".join(f"seen.{quote(k)} = typed.{quote('__raw_' + k)}" for k in entity.key)
+            joins.append(
+                f"left join (select distinct {key_cast} from {entity.table}) as seen on {on}"
+            )
+            flags.append(f"seen.{quote(entity.key[0])} is not null as __already_loaded")
+    if entity.needs_known_lead:
+        joins.append(
+            "left join (select distinct lead_id from raw.leads) as known"
+            " on known.lead_id = typed.__raw_lead_id"
+        )
+        flags.append("known.lead_id is not null as __lead_is_known")
+    checks = ",\n".join(_problem_checks(entity))
+    con.execute(
+        f"""
+        create or replace temp table _checked as
+        with source as (
+            select {raw_columns}, _extra_columns, _source_file, _row_number, _line_number,
+                _file_seq, _missing_columns, _requeued
+            from _incoming
+        ),
+        typed as (
+            select source.*, {typed_columns} from source
+        ),
+        flagged as (
+            select typed.*, {", ".join(flags) if flags else "null as __none"}
+            from typed {" ".join(joins)}
+        )
+        select flagged.*, list_filter([{checks}], lambda p: p is not null) as __problems
+        from flagged
+        """
+    )
+
+
+def _incoming_table_sql(entity: Entity) -> str:
+    columns = ", ".join(f"{quote(c)} varchar" for c in entity.column_names)
+    return f"""
+        create or replace temp table _incoming (
+            {columns},
+            _extra_columns varchar,
+            _source_file varchar,
+            _row_number bigint,
+            _line_number bigint,
+            _file_seq bigint,
+            _missing_columns varchar[],
+            _requeued boolean default false
+        )
+    """
+
+
+def ingest_entity(
+    con: duckdb.DuckDBPyConnection, entity: Entity, landing_dir: Path, load_id: str
+) -> IngestResult:
+    """Load the new files of one entity, re-check waiting rows, and report what happened."""
+    con.execute("set TimeZone = 'UTC'")
+    ensure_raw_schema(con)
+    result = IngestResult(entity=entity.name)
+    files, ignored = list_landing_files(landing_dir / entity.name)
+    result.files_ignored = [p.relative_to(landing_dir).as_posix() for p in ignored]
+
+    con.execute(_incoming_table_sql(entity))
+    con.execute(
+        """
+        create or replace temp table _incoming_malformed (
+            _source_file varchar, _line_number bigint, _file_seq bigint,
+            reason varchar, line varchar
+        )
+        """
+    )
+    next_seq = con.execute("select coalesce(max(file_seq), 0) + 1 from raw._ingested_files")
+    file_seq = next_seq.fetchall()[0][0]
+    ledger = []
+    for path, relative, size, mtime in _new_files(con, entity, files, landing_dir):
+        try:
+            rows = _stage_file(con, path)
+        except duckdb.Error as error:
+            message = str(error).splitlines()[0]
+            result.files_unreadable[relative] = message
+            ledger.append((relative, size, mtime, file_seq, "unreadable", message, None))
+        else:
+            _append_staged_file(con, entity, relative, file_seq)
+            ledger.append((relative, size, mtime, file_seq, "loaded", None, rows))
+            result.files_loaded.append(relative)
+            result.rows_read += rows
+        file_seq += 1
+
+    con.execute("begin transaction")
+    try:
+        if entity.needs_known_lead:
+            _requeue_waiting_rows(con, entity)
+        _check_incoming(con, entity)
+        _write_checked_rows(con, entity, load_id)
+        _write_ledger(con, entity, ledger, load_id)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+    accepted, readmitted = con.execute(
+        "select count(*) filter (where not _requeued), count(*) filter (where _requeued)"
+        " from _checked where len(__problems) = 0"
+    ).fetchall()[0]
+    result.rows_readmitted = readmitted
+    reasons = Counter(
+        dict(
+            con.execute(
+                """
+                select split_part(__problems[1], '|', 1), count(*) from _checked
+                where len(__problems) > 0 and not _requeued group by all
+                """
+            ).fetchall()
+        )
+    )
+    reasons.update(
+        dict(con.execute("select 'malformed_line', count(*) from _incoming_malformed").fetchall())
+    )
+    result.reject_reasons = {k: v for k, v in sorted(reasons.items()) if v}
+    result.rows_accepted = accepted
+    result.rows_rejected = sum(result.reject_reasons.values())
+    result.total_accepted = con.execute(f"select count(*) from {entity.table}").fetchall()[0][0]
+    result.total_rejected = con.execute(
+        f"select count(*) from {entity.rejects_table}"
+    ).fetchall()[0][0]
+    return result
+
+
+def _requeue_waiting_rows(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    """Move rows that waited for an unknown lead back into ``_incoming`` for a fresh check."""
+    extracts = ", ".join(
+        f"json_extract_string(record, {literal('$.' + json.dumps(c))}) as {quote(c)}"
+        for c in entity.column_names
+    )
+    waiting = con.execute(
+        f"select count(*) from {entity.rejects_table} where reason_code = 'unknown_lead'"
+    ).fetchall()[0][0]
+    if waiting:
+        con.execute(
+            f"""
+            insert into _incoming by name
+            select {extracts}, _extra_columns, _source_file, _row_number, _line_number,
+                _file_seq, []::varchar[] as _missing_columns, true as _requeued
+            from {entity.rejects_table} where reason_code = 'unknown_lead'
+            """
+        )
+        con.execute(f"delete from {entity.rejects_table} where reason_code = 'unknown_lead'")
+
+
+def _write_checked_rows(con: duckdb.DuckDBPyConnection, entity: Entity, load_id: str) -> None:
+    columns = ", ".join(quote(c) for c in entity.column_names)
+    record = ", ".join(f"{literal(c)}, {quote('__raw_' + c)}" for c in entity.column_names)
+    con.execute(
+        f"""
+        insert into {entity.table}
+        select {columns}, _extra_columns, _source_file, _row_number, _file_seq,
+            {literal(load_id)}, now()::timestamp
+        from _checked where len(__problems) = 0
+        order by _file_seq, _row_number
+        """
+    )
+    con.execute(
+        f"""
+        insert into {entity.rejects_table}
+        select _source_file, _row_number, _line_number, _file_seq,
+            split_part(__problems[1], '|', 1),
+            array_to_string(list_transform(__problems, lambda p: split_part(p, '|', 2)), '; '),
+            json_object({record})::varchar, _extra_columns, {literal(load_id)}, now()::timestamp
+        from _checked where len(__problems) > 0
+        order by _file_seq, _row_number
+        """
+    )
+    con.execute(
+        f"""
+        insert into {entity.rejects_table}
+        select _source_file, null, _line_number, _file_seq, 'malformed_line',
+            'line ' || _line_number || ': ' || reason,
+            json_object('line', line)::varchar, null, {literal(load_id)}, now()::timestamp
+        from _incoming_malformed
+        """
+    )
+
+
+def _write_ledger(
+    con: duckdb.DuckDBPyConnection, entity: Entity, ledger: list[tuple], load_id: str
+) -> None:
+    for relative, size, mtime, seq, status, error, rows in ledger:
+        counts = con.execute(
+            """
+            select count(*) filter (where len(__problems) = 0),
+                count(*) filter (where len(__problems) > 0)
+            from _checked where _file_seq = ?
+            """,
+            [seq],
+        ).fetchall()[0]
+        malformed = con.execute(
+            "select count(*) from _incoming_malformed where _file_seq = ?", [seq]
+        ).fetchall()[0][0]
+        con.execute(
+            "insert into raw._ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            [
+                entity.name, relative, size, mtime, seq, status, error, rows,
+                counts[0], counts[1] + malformed, load_id,
+            ],
+        )
