@@ -1,0 +1,51 @@
+-- Extra landing columns of leads and accounts (kept by ingest as JSON) as one row per entity,
+-- attribute and value, so that scoring rules and calibration can use them.
+with
+
+leads as (
+
+    select * from {{ ref('stg_landing__leads') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('stg_landing__accounts') }}
+
+),
+
+custom_json as (
+
+    select
+        'lead' as entity_type,
+        lead_id as entity_id,
+        custom_attributes_json
+    from leads
+    where custom_attributes_json is not null
+
+    union all
+
+    select
+        'account' as entity_type,
+        account_id as entity_id,
+        custom_attributes_json
+    from accounts
+    where custom_attributes_json is not null
+
+),
+
+final as (
+
+    {#- DuckDB-specific JSON unnesting, kept to this one model. #}
+    select
+        entity_type,
+        entity_id,
+        attribute_name,
+        json_extract_string(custom_attributes_json, '$."' || attribute_name || '"')
+            as attribute_value
+    from custom_json,
+        unnest(json_keys(custom_attributes_json)) as attribute_names (attribute_name)
+
+)
+
+select * from final

@@ -1,0 +1,92 @@
+-- Number of leads in each lifecycle stage at the end of every day, from the first lead's
+-- creation to the as-of day. Derived from stage history, so past days keep their counts.
+-- A lead counts on day d in the stage it was in at the end of d: +1 on the day it entered the
+-- stage, -1 on the day it left it, summed over the days.
+with
+
+stage_history as (
+
+    select * from {{ ref('int_lead_stages_historized') }}
+
+),
+
+stages as (
+
+    select lifecycle_stage from (
+        values
+        ('lead'), ('mql'), ('sql'), ('opportunity'), ('won'), ('lost'), ('nurture')
+    ) as stage_list (lifecycle_stage)
+
+),
+
+calendar as (
+
+    {#- DuckDB's generate_series; the one adapter-specific part of this model. #}
+    select cast(unnest(generate_series(
+        (select min(cast(entered_at as date)) from stage_history),
+        {{ as_of_date() }},
+        interval '1 day'
+    )) as date) as calendar_date
+
+),
+
+daily_changes as (
+
+    select
+        cast(entered_at as date) as calendar_date,
+        lifecycle_stage,
+        1 as lead_change
+    from stage_history
+
+    union all
+
+    select
+        cast(exited_at as date) as calendar_date,
+        lifecycle_stage,
+        -1 as lead_change
+    from stage_history
+    where exited_at is not null
+
+),
+
+net_changes as (
+
+    select
+        calendar_date,
+        lifecycle_stage,
+        sum(lead_change) as net_change
+    from daily_changes
+    group by calendar_date, lifecycle_stage
+
+),
+
+grid as (
+
+    select
+        calendar.calendar_date,
+        stages.lifecycle_stage,
+        coalesce(net_changes.net_change, 0) as net_change
+    from calendar
+    cross join stages
+    left join net_changes
+        on
+            calendar.calendar_date = net_changes.calendar_date
+            and stages.lifecycle_stage = net_changes.lifecycle_stage
+
+),
+
+final as (
+
+    select
+        calendar_date,
+        lifecycle_stage,
+        sum(net_change) over (
+            partition by lifecycle_stage
+            order by calendar_date
+            rows between unbounded preceding and current row
+        ) as leads_in_stage
+    from grid
+
+)
+
+select * from final

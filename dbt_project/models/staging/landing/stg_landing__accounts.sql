@@ -1,0 +1,44 @@
+with
+
+source as (
+
+    select * from {{ source('landing', 'accounts') }}
+
+),
+
+versions as (
+
+    select
+        *,
+        row_number() over (
+            partition by account_id
+            order by updated_at desc nulls last, _file_seq desc, _row_number desc
+        ) as version_rank
+    from source
+
+),
+
+final as (
+
+    select
+        account_id,
+        company_name,
+        lower(domain) as company_domain,
+        lower(industry) as industry,
+        employee_count,
+        upper(country) as country_code,
+        founded_year,
+        annual_revenue,
+        budget,
+        growth_rate,
+        replace(lower(tech_stack), ' ', '') as tech_stack,
+        updated_at,
+        _extra_columns as custom_attributes_json,
+        _source_file as source_file
+
+    from versions
+    where version_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,24 @@
+with
+
+source as (
+
+    select * from {{ source('landing', 'events') }}
+
+),
+
+final as (
+
+    select
+        event_id,
+        lead_id,
+        event_type,
+        occurred_at,
+        lower(page_url) as page_url,
+        properties as properties_json,
+        _source_file as source_file
+
+    from source
+
+)
+
+select * from final
