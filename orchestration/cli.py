@@ -1,0 +1,183 @@
+"""``leadqual``: the commands the README names.
+
+- ``leadqual run``: materialize the daily job once, in this process, and print a summary. Without a
+  configured landing folder it first generates sample data into ``data/landing``.
+- ``leadqual generate``: write a sample landing folder that follows the landing contract.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from orchestration.resources import (
+    AS_OF_DATE_ENV,
+    LANDING_DIR_ENV,
+    WAREHOUSE_ENV,
+    Settings,
+    load_settings,
+)
+
+DEFAULT_SAMPLE_LEADS = 10_000
+GENERATION_MANIFEST = "_generation_manifest.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="leadqual", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the daily lead-qualification job once")
+    run.add_argument("--landing-dir", type=Path, help=f"landing folder (env {LANDING_DIR_ENV})")
+    run.add_argument("--warehouse", type=Path, help=f"DuckDB file (env {WAREHOUSE_ENV})")
+    run.add_argument(
+        "--as-of", type=date.fromisoformat, help=f"score as of this day (env {AS_OF_DATE_ENV})"
+    )
+    run.add_argument(
+        "--sample-leads",
+        type=int,
+        default=DEFAULT_SAMPLE_LEADS,
+        help="leads to generate when no landing folder is configured (default %(default)s)",
+    )
+    run.add_argument("--verbose", action="store_true", help="show Dagster's and dbt's logs")
+
+    generate = commands.add_parser("generate", help="write a sample landing folder")
+    generate.add_argument("--out", type=Path, required=True, help="landing folder to write")
+    generate.add_argument("--leads", type=int, default=DEFAULT_SAMPLE_LEADS)
+    generate.add_argument("--seed", type=int, default=42)
+    generate.add_argument("--days", type=int, default=200, help="days of history (>= 180)")
+    generate.add_argument(
+        "--end-date", type=date.fromisoformat, help="last day of data (default yesterday, UTC)"
+    )
+    generate.add_argument(
+        "--broken-share", type=float, default=0.005, help="share of contract-breaking rows"
+    )
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "generate":
+            return _generate(args)
+        return _run(args)
+    except (ValueError, OSError) as error:
+        print(f"leadqual: {error}", file=sys.stderr)
+        return 2
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from orchestration.sample_data import generate_landing
+
+    started = time.perf_counter()
+    manifest = generate_landing(
+        args.out,
+        args.leads,
+        seed=args.seed,
+        end_date=args.end_date,
+        days=args.days,
+        broken_share=args.broken_share,
+    )
+    print(f"Wrote {args.out} in {time.perf_counter() - started:.1f} s")
+    for entity, info in manifest["entities"].items():
+        broken = sum(info["broken_rows"].values())
+        print(f"  {entity:<20} {info['rows_written']:>12,} rows ({broken:,} broken on purpose)")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.landing_dir:
+        os.environ[LANDING_DIR_ENV] = str(args.landing_dir)
+    if args.warehouse:
+        os.environ[WAREHOUSE_ENV] = str(args.warehouse)
+    if args.as_of:
+        os.environ[AS_OF_DATE_ENV] = args.as_of.isoformat()
+    settings = load_settings()
+    if not settings.landing_dir_is_configured:
+        _ensure_sample_landing(settings.landing_dir, args.sample_leads)
+    elif not settings.landing_dir.is_dir():
+        raise ValueError(f"landing folder {settings.landing_dir} does not exist")
+
+    started = time.perf_counter()
+    result = _execute_daily_job(verbose=args.verbose)
+    elapsed = time.perf_counter() - started
+    if not result.success:
+        _print_failures(result)
+        return 1
+    _print_summary(result, settings, elapsed)
+    return 0
+
+
+def _ensure_sample_landing(landing_dir: Path, leads: int) -> None:
+    if (landing_dir / GENERATION_MANIFEST).exists():
+        print(f"Using the sample landing folder {landing_dir}")
+        return
+    from orchestration.sample_data import generate_landing
+
+    print(f"No landing folder configured: generating {leads:,} sample leads into {landing_dir}")
+    generate_landing(landing_dir, leads)
+
+
+def _execute_daily_job(verbose: bool):
+    import dagster as dg
+
+    from orchestration.definitions import DAILY_JOB_NAME, build_definitions
+    from orchestration.transform.project import dbt_project
+
+    # Definitions read the dbt manifest; write it for the current models first.
+    dbt_project.preparer.prepare(dbt_project)
+    build_definitions.cache_clear()
+    job = build_definitions().resolve_job_def(DAILY_JOB_NAME)
+    run_config = {
+        "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}
+    }
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    return job.execute_in_process(
+        run_config=run_config, instance=instance, raise_on_error=False
+    )
+
+
+def _print_failures(result) -> None:
+    print("The daily job failed:", file=sys.stderr)
+    for event in result.all_events:
+        if event.event_type_value != "STEP_FAILURE":
+            continue
+        error = event.event_specific_data.error
+        while error.cause is not None:
+            error = error.cause
+        message = error.message.strip().splitlines()[-1] if error.message.strip() else ""
+        print(f"  step {event.step_key}: {message}", file=sys.stderr)
+
+
+def _print_summary(result, settings: Settings, elapsed: float) -> None:
+    import duckdb
+
+    print(f"Daily job succeeded in {elapsed:.1f} s (run {result.run_id}).")
+    print(f"\n{'entity':<20} {'accepted':>10} {'rejected':>10}   (this run; warehouse totals)")
+    for event in result.get_asset_materialization_events():
+        key = event.asset_key.path
+        if key[0] != "raw":
+            continue
+        meta = event.materialization.metadata
+        print(
+            f"{key[1]:<20} {meta['rows_accepted'].value:>10,} {meta['rows_rejected'].value:>10,}"
+            f"   ({meta['total_rows_accepted'].value:,}; {meta['total_rows_rejected'].value:,})"
+        )
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        stages = con.execute(
+            """
+            select lifecycle_stage, count(*) from marts.leads group by lifecycle_stage
+            order by case lifecycle_stage when 'lead' then 1 when 'nurture' then 2
+                when 'mql' then 3 when 'sql' then 4 when 'opportunity' then 5
+                when 'won' then 6 else 7 end
+            """
+        ).fetchall()
+    print("\nleads per stage")
+    for stage, count in stages:
+        print(f"  {stage:<12} {count:>10,}")
+    print(f"\nwarehouse: {settings.warehouse_path}")
+    print(f"landing:   {settings.landing_dir}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The one Definitions object: ingest, dbt, the daily job and its schedule.
+
+Loaded lazily (``@dg.definitions``): importing this module reads no manifest and opens no file.
+DuckDB allows one writing process per file, so every step runs in one process, in order.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from orchestration.ingest.assets import build_ingest_assets, build_landing_specs
+from orchestration.resources import LandingZone, load_settings
+from orchestration.transform.assets import build_dbt_assets
+from orchestration.transform.project import dbt_project
+
+DAILY_JOB_NAME = "daily_lead_qualification"
+
+
+@cache
+def build_definitions() -> dg.Definitions:
+    settings = load_settings()
+    dbt_project.prepare_if_dev()
+
+    daily_job = dg.define_asset_job(
+        DAILY_JOB_NAME,
+        selection=dg.AssetSelection.all() - dg.AssetSelection.groups("landing"),
+        description="Ingest new landing files, then build and test every dbt model.",
+    )
+    return dg.Definitions(
+        assets=[*build_landing_specs(), *build_ingest_assets(), build_dbt_assets()],
+        jobs=[daily_job],
+        schedules=[
+            dg.ScheduleDefinition(
+                job=daily_job,
+                cron_schedule="0 6 * * *",
+                execution_timezone="UTC",
+                default_status=dg.DefaultScheduleStatus.RUNNING,
+            )
+        ],
+        resources={
+            "warehouse": DuckDBResource(database=str(settings.warehouse_path)),
+            "landing": LandingZone(path=str(settings.landing_dir)),
+            "dbt": DbtCliResource(project_dir=dbt_project),
+        },
+        executor=dg.in_process_executor,
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()
