@@ -29,7 +29,8 @@ current_stage_counts as (
 
 final as (
 
-    select * from current_stage_counts where current_stages != 1
+    select * from current_stage_counts
+    where current_stages != 1
 
 )
 

@@ -29,13 +29,15 @@ stage_history as (
 
 current_scores as (
 
-    select * from scores where is_current
+    select * from scores
+    where is_current
 
 ),
 
 current_stages as (
 
-    select * from stage_history where is_current
+    select * from stage_history
+    where is_current
 
 ),
 

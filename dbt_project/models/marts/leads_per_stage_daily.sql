@@ -15,7 +15,7 @@ stages as (
     select lifecycle_stage from (
         values
         ('lead'), ('mql'), ('sql'), ('opportunity'), ('won'), ('lost'), ('nurture')
-    ) as stage_list (lifecycle_stage)
+    )
 
 ),
 

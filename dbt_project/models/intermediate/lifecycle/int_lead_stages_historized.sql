@@ -83,17 +83,37 @@ nurture_timeouts as (
 
 change_moments as (
 
-    select lead_id, created_at as changed_at from leads
+    select
+        lead_id,
+        created_at as changed_at
+    from leads
     union
-    select lead_id, mql_at from mql_reached
+    select
+        lead_id,
+        mql_at
+    from mql_reached
     union
-    select lead_id, assessed_at from assessments
+    select
+        lead_id,
+        assessed_at
+    from assessments
     union
-    select lead_id, opportunity_at from lead_opportunities
+    select
+        lead_id,
+        opportunity_at
+    from lead_opportunities
     union
-    select lead_id, closed_at from lead_opportunities where closed_at is not null
+    select
+        lead_id,
+        closed_at
+    from lead_opportunities
+    where closed_at is not null
     union
-    select lead_id, nurture_at from nurture_timeouts where nurture_at < {{ as_of_end() }}
+    select
+        lead_id,
+        nurture_at
+    from nurture_timeouts
+    where nurture_at < {{ as_of_end() }}
 
 ),
 
@@ -115,7 +135,7 @@ latest_assessments as (
     inner join assessments
         on
             change_moments.lead_id = assessments.lead_id
-            and assessments.assessed_at <= change_moments.changed_at
+            and change_moments.changed_at >= assessments.assessed_at
 
 ),
 
@@ -140,7 +160,11 @@ evaluated as (
         end as lifecycle_stage,
         case
             when lead_opportunities.closed_at <= change_moments.changed_at
-                then case when lead_opportunities.is_won then 'opportunity won' else 'opportunity lost' end
+                then
+                    case
+                        when lead_opportunities.is_won then 'opportunity won' else
+                            'opportunity lost'
+                    end
             when lead_opportunities.opportunity_at <= change_moments.changed_at
                 then 'opportunity opened'
             when latest_assessments.verdict in ('rejected', 'recycle')
@@ -201,8 +225,7 @@ moves as (
 stage_periods as (
 
     select
-        {{ dbt.concat(["lead_id", "'|'", dbt.cast("entered_at", api.Column.translate_type("string"))]) }}
-            as stage_history_id,
+        {{ text_key(['lead_id', 'entered_at']) }} as stage_history_id,
         lead_id,
         lifecycle_stage,
         previous_stage,

@@ -68,38 +68,47 @@ windowed as (
 
 ),
 
+with_recency as (
+
+    select
+        *,
+        {{ dbt.datediff('cast(last_activity_at as date)', 'evaluated_on', 'day') }}
+            as days_since_last_activity
+    from windowed
+
+),
+
 components as (
 
     select
-        windowed.lead_id,
-        windowed.evaluated_at,
-        windowed.evaluated_on,
-        windowed.is_current,
-        windowed.last_activity_at,
-        windowed.events_last_30_days,
+        with_recency.lead_id,
+        with_recency.evaluated_at,
+        with_recency.evaluated_on,
+        with_recency.is_current,
+        with_recency.last_activity_at,
+        with_recency.days_since_last_activity,
+        with_recency.events_last_30_days,
         leads_fit.demographic_score,
         leads_fit.firmographic_score,
         least(
-            greatest(windowed.behavioural_points_in_window, 0), {{ var('behavioural_cap') }}
+            greatest(with_recency.behavioural_points_in_window, 0),
+            {{ var('behavioural_cap') }}
         ) as behavioural_score,
         case
-            when windowed.last_activity_at is null then 0
-            when
-                {{ dbt.datediff('cast(windowed.last_activity_at as date)', 'windowed.evaluated_on', 'day') }} < 7
+            when with_recency.days_since_last_activity < 7
                 then {{ timing['active_last_7_days'] }}
-            when
-                {{ dbt.datediff('cast(windowed.last_activity_at as date)', 'windowed.evaluated_on', 'day') }} < 30
+            when with_recency.days_since_last_activity < 30
                 then {{ timing['active_last_30_days'] }}
             else 0
         end
         + case
-            when windowed.events_last_30_days >= {{ var('frequent_event_count') }}
+            when with_recency.events_last_30_days >= {{ var('frequent_event_count') }}
                 then {{ timing['frequent_last_30_days'] }}
             else 0
         end as timing_score
-    from windowed
+    from with_recency
     inner join leads_fit
-        on windowed.lead_id = leads_fit.lead_id
+        on with_recency.lead_id = leads_fit.lead_id
 
 ),
 

@@ -41,20 +41,26 @@ criteria as (
         lead_id,
         case
             when employee_count between 50 and 5000
-                then {{ demographic['company_size_fit'] }} else 0
+                then {{ demographic['company_size_fit'] }}
+            else 0
         end as company_size_fit_points,
         case
-            when industry in ('{{ var("target_industries") | join("', '") }}')
-                then {{ demographic['target_industry'] }} else 0
+            when
+                industry in {{ quoted_list(var('target_industries')) }}
+                then {{ demographic['target_industry'] }}
+            else 0
         end as target_industry_points,
         case
-            when country_code in ('{{ var("target_countries") | join("', '") }}')
-                then {{ demographic['target_country'] }} else 0
+            when
+                country_code in {{ quoted_list(var('target_countries')) }}
+                then {{ demographic['target_country'] }}
+            else 0
         end as target_country_points,
         case
             when
                 extract(year from {{ as_of_date() }}) - founded_year between 3 and 30
-                then {{ demographic['established_company'] }} else 0
+                then {{ demographic['established_company'] }}
+            else 0
         end as established_company_points,
         case
             when
@@ -65,7 +71,8 @@ criteria as (
                 or job_title like '%head of%'
                 or job_title like '%director%'
                 or job_title like '%founder%'
-                then {{ demographic['senior_title'] }} else 0
+                then {{ demographic['senior_title'] }}
+            else 0
         end as senior_title_points,
         case
             when budget >= 50000 then {{ firmographic['budget_fit'] }} else 0
@@ -75,11 +82,12 @@ criteria as (
         end as high_growth_points,
         case
             when
-                {%- for tool in var('modern_stack_tools') %}
-                    {% if not loop.first %}or {% endif -%}
-                    ';' || tech_stack || ';' like '%;{{ tool }};%'
-                {%- endfor %}
-                then {{ firmographic['modern_data_stack'] }} else 0
+            {%- for tool in var('modern_stack_tools') %}
+                {% if not loop.first %}or {% endif -%}
+                ';' || tech_stack || ';' like '%;{{ tool }};%'
+            {%- endfor %}
+                then {{ firmographic['modern_data_stack'] }}
+            else 0
         end as modern_data_stack_points
     from lead_profiles
 

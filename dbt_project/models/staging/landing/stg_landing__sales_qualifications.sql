@@ -9,8 +9,7 @@ source as (
 final as (
 
     select
-        {{ dbt.concat(["lead_id", "'|'", dbt.cast("assessed_at", api.Column.translate_type("string")), "'|'", "framework"]) }}
-            as assessment_id,
+        {{ text_key(['lead_id', 'assessed_at', 'framework']) }} as assessment_id,
         lead_id,
         assessed_at,
         framework,

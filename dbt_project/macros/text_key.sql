@@ -1,0 +1,14 @@
+{#- A readable key from several columns: their text values joined by '|'. -#}
+{% macro text_key(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- if not loop.first %}{% do parts.append("'|'") %}{% endif -%}
+        {%- do parts.append(dbt.cast(column, api.Column.translate_type("string"))) -%}
+    {%- endfor -%}
+    {{ dbt.concat(parts) }}
+{%- endmacro %}
+
+{#- A list of string literals for IN: ('a', 'b'). -#}
+{% macro quoted_list(values) -%}
+    ({% for value in values %}'{{ value }}'{% if not loop.last %}, {% endif %}{% endfor %})
+{%- endmacro %}
