@@ -12,10 +12,11 @@ stage_history as (
 
 stages as (
 
-    select lifecycle_stage from (
-        values
-        ('lead'), ('mql'), ('sql'), ('opportunity'), ('won'), ('lost'), ('nurture')
-    )
+    select 'lead' as lifecycle_stage
+    {%- for stage in ['mql', 'sql', 'opportunity', 'won', 'lost', 'nurture'] %}
+    union all
+    select '{{ stage }}' as lifecycle_stage
+    {%- endfor %}
 
 ),
 
