@@ -99,7 +99,7 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError(f"landing folder {settings.landing_dir} does not exist")
 
     started = time.perf_counter()
-    result = _execute_daily_job(verbose=args.verbose)
+    result = execute_daily_job(log_level="DEBUG" if args.verbose else "WARNING")
     elapsed = time.perf_counter() - started
     if not result.success:
         _print_failures(result)
@@ -118,23 +118,21 @@ def _ensure_sample_landing(landing_dir: Path, leads: int) -> None:
     generate_landing(landing_dir, leads)
 
 
-def _execute_daily_job(verbose: bool):
+def execute_daily_job(log_level: str = "WARNING"):
+    """Materialize the daily job in this process with the settings of the environment."""
     import dagster as dg
 
     from orchestration.definitions import DAILY_JOB_NAME, build_definitions
     from orchestration.transform.project import dbt_project
 
+    load_settings()  # also puts this environment's dbt first on PATH
     # Definitions read the dbt manifest; write it for the current models first.
     dbt_project.preparer.prepare(dbt_project)
     build_definitions.cache_clear()
     job = build_definitions().resolve_job_def(DAILY_JOB_NAME)
-    run_config = {
-        "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}
-    }
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    return job.execute_in_process(
-        run_config=run_config, instance=instance, raise_on_error=False
-    )
+    return job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
 
 
 def _print_failures(result) -> None:

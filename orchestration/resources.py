@@ -49,7 +49,9 @@ def load_settings() -> Settings:
     warehouse = warehouse.expanduser().resolve()
     os.environ[WAREHOUSE_ENV] = str(warehouse)
     return Settings(
-        landing_dir=Path(landing).expanduser().resolve() if landing else DEFAULT_DATA_DIR / "landing",
+        landing_dir=Path(landing).expanduser().resolve()
+        if landing
+        else DEFAULT_DATA_DIR / "landing",
         warehouse_path=warehouse,
         landing_dir_is_configured=bool(landing),
     )
@@ -63,4 +65,3 @@ class LandingZone(dg.ConfigurableResource):
     @property
     def root(self) -> Path:
         return Path(self.path)
-

@@ -1,4 +1,6 @@
 -- Every lead in the leads mart has exactly one current stage in its stage history.
+{{ config(meta={'dagster': {'ref': {'name': 'lead_stage_history'}}}) }}
+
 with
 
 leads as (

@@ -1,5 +1,4 @@
-"""One Dagster asset per landing entity: new files -> ``raw.<entity>`` + ``raw.<entity>_rejects``."""
-
+"""One Dagster asset per landing entity: new files -> raw.<entity> and raw.<entity>_rejects."""
 
 from pathlib import Path
 
@@ -65,7 +64,7 @@ def _build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
             )
         Path(warehouse.database).parent.mkdir(parents=True, exist_ok=True)
         with warehouse.get_connection() as con:
-            result = ingest_entity(con, entity, landing.root, load_id=context.run_id)
+            result = ingest_entity(con, entity, landing.root, load_id=context.run.run_id)
         for file, error in result.files_unreadable.items():
             context.log.warning(f"Could not read {file}: {error}")
         if result.files_ignored:

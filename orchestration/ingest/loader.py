@@ -119,8 +119,7 @@ def _new_files(
 ) -> list[tuple[Path, str, int, int]]:
     known = set(
         con.execute(
-            "select source_file, size_bytes, modified_ns from raw._ingested_files"
-            " where entity = ?",
+            "select source_file, size_bytes, modified_ns from raw._ingested_files where entity = ?",
             [entity.name],
         ).fetchall()
     )
@@ -264,8 +263,7 @@ def _typed(column: Column) -> str:
         return f"try_cast(try_cast({raw} as timestamptz) as timestamp)"
     if column.sql_type == "date":
         return (
-            f"coalesce(try_cast({raw} as date),"
-            f" try_cast(try_cast({raw} as timestamptz) as date))"
+            f"coalesce(try_cast({raw} as date), try_cast(try_cast({raw} as timestamptz) as date))"
         )
     return f"try_cast({raw} as {column.sql_type})"
 
@@ -318,7 +316,9 @@ def _problem_checks(entity: Entity) -> list[str]:
                 f" 'future_timestamp|' || {name} || ' ' || {raw} || ' is in the future' end"
             )
     for rule in entity.row_rules:
-        checks.append(f"case when {rule.violation} then {literal(rule.code + '|' + rule.message)} end")
+        checks.append(
+            f"case when {rule.violation} then {literal(rule.code + '|' + rule.message)} end"
+        )
     if entity.key:
         key_text = " || ', ' || ".join(
             f"{literal(k + ' ')} || coalesce({quote('__raw_' + k)}, '')" for k in entity.key
@@ -448,6 +448,7 @@ def ingest_entity(
             _requeue_waiting_rows(con, entity)
         _check_incoming(con, entity)
         _write_checked_rows(con, entity, load_id)
+        _write_unreadable_files(con, entity, ledger, load_id)
         _write_ledger(con, entity, ledger, load_id)
         con.execute("commit")
     except Exception:
@@ -472,13 +473,14 @@ def ingest_entity(
     reasons.update(
         dict(con.execute("select 'malformed_line', count(*) from _incoming_malformed").fetchall())
     )
+    reasons["unreadable_file"] += len(result.files_unreadable)
     result.reject_reasons = {k: v for k, v in sorted(reasons.items()) if v}
     result.rows_accepted = accepted
     result.rows_rejected = sum(result.reject_reasons.values())
     result.total_accepted = con.execute(f"select count(*) from {entity.table}").fetchall()[0][0]
-    result.total_rejected = con.execute(
-        f"select count(*) from {entity.rejects_table}"
-    ).fetchall()[0][0]
+    result.total_rejected = con.execute(f"select count(*) from {entity.rejects_table}").fetchall()[
+        0
+    ][0]
     return result
 
 
@@ -537,6 +539,21 @@ def _write_checked_rows(con: duckdb.DuckDBPyConnection, entity: Entity, load_id:
     )
 
 
+def _write_unreadable_files(
+    con: duckdb.DuckDBPyConnection, entity: Entity, ledger: list[tuple], load_id: str
+) -> None:
+    """A file DuckDB cannot read at all is one reject row, so that it cannot go unnoticed."""
+    for relative, _size, _mtime, seq, status, error, _rows in ledger:
+        if status == "unreadable":
+            con.execute(
+                f"""
+                insert into {entity.rejects_table}
+                values (?, null, null, ?, 'unreadable_file', ?, null, null, ?, now()::timestamp)
+                """,
+                [relative, seq, f"the file could not be read: {error}", load_id],
+            )
+
+
 def _write_ledger(
     con: duckdb.DuckDBPyConnection, entity: Entity, ledger: list[tuple], load_id: str
 ) -> None:
@@ -555,7 +572,16 @@ def _write_ledger(
         con.execute(
             "insert into raw._ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
             [
-                entity.name, relative, size, mtime, seq, status, error, rows,
-                counts[0], counts[1] + malformed, load_id,
+                entity.name,
+                relative,
+                size,
+                mtime,
+                seq,
+                status,
+                error,
+                rows,
+                counts[0],
+                counts[1] + malformed,
+                load_id,
             ],
         )

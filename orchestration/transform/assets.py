@@ -1,6 +1,5 @@
 """The dbt models as Dagster assets; dbt tests become asset checks."""
 
-
 from collections.abc import Mapping
 from functools import cache
 from typing import Any

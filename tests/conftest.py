@@ -1,0 +1,87 @@
+"""Shared fixtures: one small generated landing folder (plus a hand-built lead), and one run of
+the whole daily job on it, materialized in-process against a real DuckDB file and real dbt."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.resources import AS_OF_DATE_ENV, LANDING_DIR_ENV, WAREHOUSE_ENV
+from orchestration.sample_data import generate_landing
+from orchestration.transform.project import dbt_project
+from tests import hand_built
+
+END_DATE = date(2026, 6, 30)
+SAMPLE_LEADS = 1_500
+SEED = 7
+
+
+@dataclass
+class PipelineRun:
+    landing: Path
+    warehouse: Path
+    manifest: dict
+    result: object
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest() -> None:
+    """dagster-dbt reads manifest.json when definitions load: write it once per session."""
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    subprocess.run(
+        [str(bin_dir / "dbt"), "parse", "--quiet"],
+        cwd=dbt_project.project_dir,
+        env=env,
+        check=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def sample_landing(tmp_path_factory) -> tuple[Path, dict]:
+    landing = tmp_path_factory.mktemp("landing")
+    manifest = generate_landing(landing, SAMPLE_LEADS, seed=SEED, end_date=END_DATE)
+    hand_built.write(landing)
+    return landing, manifest
+
+
+@pytest.fixture
+def pipeline_env(monkeypatch, tmp_path):
+    """Point the pipeline at a landing folder and a fresh warehouse for one test."""
+
+    def configure(landing: Path, warehouse: Path | None = None) -> Path:
+        warehouse = warehouse or tmp_path / "warehouse.duckdb"
+        monkeypatch.setenv(LANDING_DIR_ENV, str(landing))
+        monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
+        monkeypatch.setenv(AS_OF_DATE_ENV, END_DATE.isoformat())
+        return warehouse
+
+    return configure
+
+
+@pytest.fixture(scope="session")
+def pipeline(sample_landing, tmp_path_factory) -> Iterator[PipelineRun]:
+    """The daily job, run once on the sample landing folder."""
+    from orchestration.cli import execute_daily_job
+
+    landing, manifest = sample_landing
+    warehouse = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(LANDING_DIR_ENV, str(landing))
+        patch.setenv(WAREHOUSE_ENV, str(warehouse))
+        patch.setenv(AS_OF_DATE_ENV, END_DATE.isoformat())
+        result = execute_daily_job()
+        assert result.success, "the daily job failed on the sample data"
+        yield PipelineRun(landing, warehouse, manifest, result)

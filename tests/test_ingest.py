@@ -1,0 +1,267 @@
+"""Ingest on small hand-made landing folders: every contract rule, reruns, late data, formats.
+
+The ingest assets are materialized with Dagster's ``materialize`` against a real DuckDB file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from dagster_duckdb import DuckDBResource
+
+from orchestration.ingest.assets import build_ingest_assets
+from orchestration.ingest.contract import ENTITIES
+from orchestration.resources import LandingZone
+
+LEADS_HEADER = "lead_id,created_at,email,job_title,consent_marketing,employee_band\n"
+
+
+def write(landing: Path, relative: str, text: str) -> Path:
+    path = landing / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def ingest(landing: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        build_ingest_assets(),
+        resources={
+            "warehouse": DuckDBResource(database=str(warehouse)),
+            "landing": LandingZone(path=str(landing)),
+        },
+        raise_on_error=False,
+    )
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def rejects(warehouse: Path, entity: str) -> list[tuple]:
+    return query(
+        warehouse,
+        f"select _source_file, coalesce(_row_number, _line_number), reason_code, reason"
+        f" from raw.{entity}_rejects order by all",
+    )
+
+
+@pytest.fixture
+def landing(tmp_path) -> Path:
+    path = tmp_path / "landing"
+    write(
+        path,
+        "leads/leads_1.csv",
+        LEADS_HEADER + "L1,2026-05-01T10:00:00Z,a@x.io,CTO,true,50-200\n"
+        "L2,2026-05-01 11:00:00,b@x.io,VP Sales,false,\n",
+    )
+    return path
+
+
+def test_each_contract_rule_quarantines_the_row_with_its_reason(landing, tmp_path):
+    write(
+        landing,
+        "leads/leads_2.csv",
+        LEADS_HEADER + "L3,not-a-date,c@x.io,CEO,true,\n"  # 1 unparseable timestamp
+        "L4,2026-05-02T10:00:00Z,d@x.io,CEO,maybe,\n"  # 2 unparseable boolean
+        ",2026-05-02T10:00:00Z,e@x.io,CEO,true,\n"  # 3 missing lead_id
+        "L5,2099-01-01T00:00:00Z,f@x.io,CEO,true,\n"  # 4 future
+        "L6,2026-05-02T10:00:00Z,g@x.io,CEO,true,\n"  # 5 fine
+        "L6,2026-05-02T10:00:00Z,g@x.io,CEO,true,\n",  # 6 same id twice in one file
+    )
+    write(
+        landing,
+        "events/events.jsonl",
+        "\n".join(
+            [
+                '{"event_id":"E1","lead_id":"L1","event_type":"page_view",'
+                '"occurred_at":"2026-05-02T00:00:00Z","page_url":"https://x.io/pricing"}',
+                '{"event_id":"E2","lead_id":"L404","event_type":"page_view",'
+                '"occurred_at":"2026-05-02T00:00:00Z"}',
+                '{"event_id":"E3","lead_id":"L1","event_type":"teleport",'
+                '"occurred_at":"2026-05-02T00:00:00Z"}',
+                '{"event_id":"E4","lead_id":"L1","event_type":"email_open",'
+                '"occurred_at":"2026-05-02T00:00:00Z","properties":"{not json"}',
+                '{"event_id":"E5", broken',
+            ]
+        )
+        + "\n",
+    )
+    write(
+        landing,
+        "opportunities/opportunities.csv",
+        "opportunity_id,lead_id,created_at,amount,closed_at,is_won\n"
+        "O1,L1,2026-05-10T00:00:00Z,-5,,\n"
+        "O2,L1,2026-05-10T00:00:00Z,100,2026-05-01T00:00:00Z,false\n"
+        "O3,L2,2026-05-10T00:00:00Z,100,2026-05-20T00:00:00Z,true\n",
+    )
+    write(
+        landing,
+        "marketing_spend/spend.csv",
+        "spend_date,source,amount\n2026-05-01,paid_search,100\n2026-05-01,paid_social,-1\n",
+    )
+    write(
+        landing, "privacy_requests/requests.csv", "request_type,requested_at\nerasure,2026-05-01\n"
+    )
+    warehouse = tmp_path / "warehouse.duckdb"
+
+    assert ingest(landing, warehouse).success
+    assert [row[2] for row in rejects(warehouse, "leads")] == [
+        "unparseable_type",
+        "unparseable_type",
+        "missing_required",
+        "future_timestamp",
+        "duplicate_id_in_file",
+    ]
+    lead_reasons = [row[3] for row in rejects(warehouse, "leads")]
+    assert 'created_at "not-a-date" is not a valid timestamp' in lead_reasons
+    assert "lead_id L6 appears more than once in the file (first at row 5)" in lead_reasons
+    assert query(warehouse, "select lead_id from raw.leads order by 1") == [
+        ("L1",),
+        ("L2",),
+        ("L6",),
+    ]
+    assert [(row[1], row[2]) for row in rejects(warehouse, "events")] == [
+        (2, "unknown_lead"),
+        (3, "unaccepted_value"),
+        (4, "unparseable_type"),
+        (5, "malformed_line"),
+    ]
+    assert [row[2] for row in rejects(warehouse, "opportunities")] == [
+        "negative_value",
+        "closed_before_created",
+    ]
+    assert [row[2] for row in rejects(warehouse, "marketing_spend")] == ["negative_value"]
+    assert (
+        rejects(warehouse, "privacy_requests")[0][3] == "a privacy request needs lead_id or email"
+    )
+
+
+def test_rerun_adds_no_duplicates_and_new_files_are_picked_up(landing, tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert ingest(landing, warehouse).success
+    assert ingest(landing, warehouse).success
+    assert query(warehouse, "select count(*) from raw.leads") == [(2,)]
+
+    write(landing, "leads/leads_2.csv", LEADS_HEADER + "L3,2026-05-03T10:00:00Z,c@x.io,CEO,,\n")
+    result = ingest(landing, warehouse)
+    metadata = result.asset_materializations_for_node("raw__leads")[0].metadata
+    assert metadata["files_loaded"].value == 1
+    assert metadata["rows_accepted"].value == 1
+    assert query(warehouse, "select count(*) from raw.leads") == [(3,)]
+
+
+def test_an_event_id_seen_before_is_a_duplicate(landing, tmp_path):
+    event = "event_id,lead_id,event_type,occurred_at\nE1,L1,email_open,2026-05-02T00:00:00Z\n"
+    write(landing, "events/day_1.csv", event)
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert ingest(landing, warehouse).success
+    write(landing, "events/day_2.csv", event)
+    assert ingest(landing, warehouse).success
+    assert query(warehouse, "select count(*) from raw.events") == [(1,)]
+    assert [row[2:] for row in rejects(warehouse, "events")] == [
+        ("duplicate_record", "event_id E1 was loaded before")
+    ]
+
+
+def test_late_event_is_admitted_on_the_first_run_after_its_lead_arrives(landing, tmp_path):
+    write(
+        landing,
+        "events/day_1.csv",
+        "event_id,lead_id,event_type,occurred_at\nE9,L9,demo_booked,2026-05-02T00:00:00Z\n",
+    )
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert ingest(landing, warehouse).success
+    assert [row[2] for row in rejects(warehouse, "events")] == ["unknown_lead"]
+
+    write(landing, "leads/leads_late.csv", LEADS_HEADER + "L9,2026-05-01T00:00:00Z,,,,\n")
+    result = ingest(landing, warehouse)
+    assert (
+        result.asset_materializations_for_node("raw__events")[0].metadata["rows_readmitted"].value
+        == 1
+    )
+    assert query(warehouse, "select event_id, _source_file, _row_number from raw.events") == [
+        ("E9", "events/day_1.csv", 1)
+    ]
+    assert rejects(warehouse, "events") == []
+
+
+def test_extra_columns_are_kept_and_later_versions_are_appended(landing, tmp_path):
+    write(
+        landing,
+        "leads/leads_2.csv",
+        LEADS_HEADER.replace("\n", ",Total Visits\n")
+        + "L1,2026-05-01T10:00:00Z,a@x.io,Chief Revenue Officer,true,50-200,12\n",
+    )
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert ingest(landing, warehouse).success
+    versions = query(
+        warehouse,
+        "select job_title, _extra_columns from raw.leads where lead_id = 'L1' order by _file_seq",
+    )
+    assert [title for title, _ in versions] == ["CTO", "Chief Revenue Officer"]
+    assert json.loads(versions[1][1]) == {"employee_band": "50-200", "total visits": "12"}
+
+
+def test_parquet_and_jsonl_files_load_like_csv(landing, tmp_path):
+    (landing / "accounts").mkdir()
+    pq.write_table(
+        pa.table(
+            {
+                "account_id": ["A1", "A2"],
+                "employee_count": pa.array([120, -3], pa.int64()),
+                "tech_stack": ["dbt;snowflake", None],
+            }
+        ),
+        landing / "accounts" / "accounts.parquet",
+    )
+    write(
+        landing,
+        "sales_qualification/assessments.jsonl",
+        '{"lead_id":"L1","assessed_at":"2026-05-05T00:00:00Z","framework":"bant",'
+        '"budget":true,"authority":true,"need":false,"timeline":true,"verdict":"accepted"}\n',
+    )
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert ingest(landing, warehouse).success
+    assert query(warehouse, "select account_id, employee_count from raw.accounts") == [("A1", 120)]
+    assert rejects(warehouse, "accounts") == [
+        ("accounts/accounts.parquet", 2, "negative_value", "employee_count is negative (-3)")
+    ]
+    assert query(warehouse, "select framework, budget, need from raw.sales_qualification") == [
+        ("bant", True, False)
+    ]
+
+
+def test_optional_entities_without_a_folder_give_empty_tables(landing, tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert ingest(landing, warehouse).success
+    for entity in ENTITIES:
+        if entity != "leads":
+            assert query(warehouse, f"select count(*) from raw.{entity}") == [(0,)]
+
+
+def test_a_landing_folder_without_leads_fails_with_a_clear_message(tmp_path):
+    result = ingest(tmp_path, tmp_path / "warehouse.duckdb")
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "has no leads/ folder" in failure.event_specific_data.user_failure_data.description
+
+
+def test_a_file_duckdb_cannot_read_is_reported_not_loaded(landing, tmp_path):
+    (landing / "leads" / "broken.parquet").write_bytes(b"this is not parquet")
+    warehouse = tmp_path / "warehouse.duckdb"
+    result = ingest(landing, warehouse)
+    assert result.success
+    metadata = result.asset_materializations_for_node("raw__leads")[0].metadata
+    assert "leads/broken.parquet" in metadata["files_unreadable"].value
+    assert query(
+        warehouse, "select status from raw._ingested_files where source_file like '%broken%'"
+    ) == [("unreadable",)]
+    assert [row[2] for row in rejects(warehouse, "leads")] == ["unreadable_file"]
