@@ -20,7 +20,7 @@ from orchestration.transform.project import dbt_project
 from tests import hand_built
 
 END_DATE = date(2026, 6, 30)
-SAMPLE_LEADS = 1_500
+SAMPLE_LEADS = 4_000
 SEED = 7
 
 

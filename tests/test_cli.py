@@ -1,0 +1,66 @@
+"""The ``leadqual`` commands, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from orchestration.cli import main
+from tests.conftest import END_DATE
+
+
+def test_run_prints_the_summary_and_exits_zero(sample_landing, tmp_path, capsys, monkeypatch):
+    landing, manifest = sample_landing
+    warehouse = tmp_path / "cli.duckdb"
+    for name in ("LEADQUAL_LANDING_DIR", "LEADQUAL_WAREHOUSE", "LEADQUAL_AS_OF_DATE"):
+        monkeypatch.delenv(name, raising=False)
+    code = main(
+        [
+            "run",
+            "--landing-dir",
+            str(landing),
+            "--warehouse",
+            str(warehouse),
+            "--as-of",
+            END_DATE.isoformat(),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Daily job succeeded" in out
+    assert f"warehouse: {warehouse}" in out
+    leads_written = manifest["entities"]["leads"]["rows_written"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        accepted, rejected = con.execute(
+            "select (select count(*) from raw.leads), (select count(*) from raw.leads_rejects)"
+        ).fetchone()
+        stages = con.execute("select lifecycle_stage, count(*) from marts.leads group by 1")
+        stage_counts = stages.fetchall()
+    assert accepted + rejected == leads_written + 2  # + the hand-built lead's two versions
+    line = next(line for line in out.splitlines() if line.startswith("leads "))
+    assert line.split()[1:3] == [f"{accepted:,}", f"{rejected:,}"]
+    for stage, count in stage_counts:
+        assert f"{stage:<12} {count:>10,}" in out
+
+
+def test_run_with_a_missing_landing_folder_is_a_clear_error(tmp_path, capsys):
+    code = main(["run", "--landing-dir", str(tmp_path / "nope")])
+    assert code == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_generate_writes_a_landing_folder(tmp_path, capsys):
+    out = tmp_path / "landing"
+    code = main(["generate", "--out", str(out), "--leads", "1000", "--end-date", "2026-06-30"])
+    assert code == 0
+    manifest = json.loads((out / "_generation_manifest.json").read_text())
+    assert manifest["n_leads"] == 1000
+    printed = capsys.readouterr().out
+    assert f"{manifest['entities']['events']['rows_written']:,} rows" in printed
+
+
+def test_generate_rejects_a_bad_size_without_a_traceback(tmp_path, capsys):
+    code = main(["generate", "--out", str(tmp_path / "x"), "--leads", "0"])
+    assert code == 2
+    assert capsys.readouterr().err.startswith("leadqual: n_leads must be")

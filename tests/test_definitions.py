@@ -1,0 +1,67 @@
+"""The Dagster definitions: lineage from landing files to marts, groups, job and schedule."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import dagster as dg
+
+from orchestration.definitions import DAILY_JOB_NAME, build_definitions
+
+
+def _definitions(monkeypatch, tmp_path) -> dg.Definitions:
+    monkeypatch.setenv("LEADQUAL_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("LEADQUAL_LANDING_DIR", str(tmp_path))
+    build_definitions.cache_clear()
+    try:
+        return build_definitions()
+    finally:
+        build_definitions.cache_clear()
+
+
+def test_lineage_runs_from_landing_files_to_marts(monkeypatch, tmp_path):
+    graph = _definitions(monkeypatch, tmp_path).resolve_asset_graph()
+    upstream = graph.get(dg.AssetKey(["marts", "leads"])).parent_keys
+    assert dg.AssetKey(["intermediate", "int_lead_scores_evaluated"]) in upstream
+    ancestors = set()
+    frontier = {dg.AssetKey(["marts", "leads"])}
+    while frontier:
+        key = frontier.pop()
+        for parent in graph.get(key).parent_keys:
+            if parent not in ancestors:
+                ancestors.add(parent)
+                frontier.add(parent)
+    assert dg.AssetKey(["raw", "events"]) in ancestors
+    assert dg.AssetKey(["landing", "leads"]) in ancestors
+    assert dg.AssetKey(["landing", "events"]) in ancestors
+
+
+def test_assets_are_in_named_groups(monkeypatch, tmp_path):
+    graph = _definitions(monkeypatch, tmp_path).resolve_asset_graph()
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups == {"landing", "ingest", "config", "staging", "intermediate", "marts"}
+
+
+def test_daily_job_covers_every_asset_and_is_scheduled(monkeypatch, tmp_path):
+    defs = _definitions(monkeypatch, tmp_path)
+    job = defs.resolve_job_def(DAILY_JOB_NAME)
+    graph = defs.resolve_asset_graph()
+    materializable = {key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable}
+    assert job.asset_layer.selected_asset_keys == materializable
+    schedule = defs.resolve_schedule_def(f"{DAILY_JOB_NAME}_schedule")
+    assert schedule.cron_schedule == "0 6 * * *"
+    assert len(graph.asset_check_keys) >= 50  # dbt tests
+
+
+def test_importing_the_definitions_module_does_no_work(tmp_path):
+    """Import must not parse the dbt manifest or open the warehouse."""
+    warehouse = tmp_path / "import.duckdb"
+    code = (
+        "import orchestration.definitions as d, dagster_dbt.asset_decorator as a;"
+        "assert d.build_definitions.cache_info().currsize == 0"
+    )
+    env = {**os.environ, "LEADQUAL_WAREHOUSE": str(warehouse)}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    assert not warehouse.exists()
