@@ -14,6 +14,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from orchestration.ingest.contract import ENTITIES
 from orchestration.resources import (
     AS_OF_DATE_ENV,
     LANDING_DIR_ENV,
@@ -152,13 +153,15 @@ def _print_summary(result, settings: Settings, elapsed: float) -> None:
 
     print(f"Daily job succeeded in {elapsed:.1f} s (run {result.run_id}).")
     print(f"\n{'entity':<20} {'accepted':>10} {'rejected':>10}   (this run; warehouse totals)")
-    for event in result.get_asset_materialization_events():
-        key = event.asset_key.path
-        if key[0] != "raw":
-            continue
-        meta = event.materialization.metadata
+    ingest_metadata = {
+        event.asset_key.path[1]: event.materialization.metadata
+        for event in result.get_asset_materialization_events()
+        if event.asset_key.path[0] == "raw"
+    }
+    for entity in ENTITIES:
+        meta = ingest_metadata[entity]
         print(
-            f"{key[1]:<20} {meta['rows_accepted'].value:>10,} {meta['rows_rejected'].value:>10,}"
+            f"{entity:<20} {meta['rows_accepted'].value:>10,} {meta['rows_rejected'].value:>10,}"
             f"   ({meta['total_rows_accepted'].value:,}; {meta['total_rows_rejected'].value:,})"
         )
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:

@@ -12,8 +12,11 @@ timing       = 15 (last activity 2026-06-29, within 7 days)
                + 10 (5 events since 2026-06-01, at least 5)                           = 25
 total                                                                                 = 131
 
-Stages: created 2026-02-10 09:00 -> nurture 2026-03-12 09:00 (no MQL within 30 days) ->
-mql 2026-03-22 10:00, when the first pricing visit scored 48 (fit) + 10 + 15 (recency) = 73.
+Stages (MQL threshold 100): created 2026-02-10 09:00 -> nurture 2026-03-12 09:00 (no MQL within
+30 days) -> mql 2026-06-20 10:00. The score at each event, fit 48 + behavioural + timing:
+  2026-03-22 pricing visit  48 + 10 + 15 (recency)                                  = 73
+  2026-05-21 e-mail click   48 + 13 + 15                                             = 76
+  2026-06-20 demo booked    48 + 38 (pricing, click, demo all within 90 days) + 15   = 101
 """
 
 from pathlib import Path
@@ -29,7 +32,7 @@ EXPECTED = {
 EXPECTED_STAGES = [
     ("lead", "2026-02-10 09:00:00"),
     ("nurture", "2026-03-12 09:00:00"),
-    ("mql", "2026-03-22 10:00:00"),
+    ("mql", "2026-06-20 10:00:00"),
 ]
 
 FILES = {
