@@ -10,10 +10,7 @@ versions as (
 
     select
         *,
-        row_number() over (
-            partition by account_id
-            order by updated_at desc nulls last, _file_seq desc, _row_number desc
-        ) as version_rank
+        {{ latest_version_rank(['account_id']) }} as version_rank
     from source
 
 ),

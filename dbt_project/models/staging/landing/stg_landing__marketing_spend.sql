@@ -10,10 +10,9 @@ versions as (
 
     select
         *,
-        row_number() over (
-            partition by spend_date, source, campaign
-            order by _file_seq desc, _row_number desc
-        ) as version_rank
+        {{ latest_version_rank(
+            ['spend_date', 'source', 'campaign'], has_updated_at=false
+        ) }} as version_rank
     from source
 
 ),
