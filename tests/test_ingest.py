@@ -6,6 +6,7 @@ The ingest assets are materialized with Dagster's ``materialize`` against a real
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -148,6 +149,13 @@ def test_rerun_adds_no_duplicates_and_new_files_are_picked_up(landing, tmp_path)
     warehouse = tmp_path / "warehouse.duckdb"
     assert ingest(landing, warehouse).success
     assert ingest(landing, warehouse).success
+    assert query(warehouse, "select count(*) from raw.leads") == [(2,)]
+
+    # Same content with a new modification time (a copy, a regenerated file): not loaded again.
+    os.utime(landing / "leads" / "leads_1.csv", ns=(1, 1))
+    result = ingest(landing, warehouse)
+    metadata = result.asset_materializations_for_node("raw__leads")[0].metadata
+    assert metadata["files_unchanged"].value == ["leads/leads_1.csv"]
     assert query(warehouse, "select count(*) from raw.leads") == [(2,)]
 
     write(landing, "leads/leads_2.csv", LEADS_HEADER + "L3,2026-05-03T10:00:00Z,c@x.io,CEO,,\n")

@@ -76,6 +76,7 @@ def _build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
                 "files_loaded": len(result.files_loaded),
                 "files_unreadable": dg.MetadataValue.json(result.files_unreadable),
                 "files_ignored": dg.MetadataValue.json(result.files_ignored),
+                "files_unchanged": dg.MetadataValue.json(result.files_unchanged),
                 "rows_read": result.rows_read,
                 "rows_accepted": result.rows_accepted,
                 "rows_rejected": result.rows_rejected,

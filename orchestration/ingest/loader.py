@@ -12,6 +12,7 @@ once the lead has arrived.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class IngestResult:
     files_loaded: list[str] = field(default_factory=list)
     files_unreadable: dict[str, str] = field(default_factory=dict)
     files_ignored: list[str] = field(default_factory=list)
+    files_unchanged: list[str] = field(default_factory=list)
     rows_read: int = 0
     rows_accepted: int = 0
     rows_rejected: int = 0
@@ -89,6 +91,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
             source_file varchar not null,
             size_bytes bigint not null,
             modified_ns bigint not null,
+            content_sha256 varchar not null,
             file_seq bigint not null,
             status varchar not null,
             error varchar,
@@ -114,22 +117,41 @@ def list_landing_files(folder: Path) -> tuple[list[Path], list[Path]]:
     return data, ignored
 
 
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _new_files(
     con: duckdb.DuckDBPyConnection, entity: Entity, files: list[Path], landing_dir: Path
-) -> list[tuple[Path, str, int, int]]:
-    known = set(
-        con.execute(
-            "select source_file, size_bytes, modified_ns from raw._ingested_files where entity = ?",
-            [entity.name],
-        ).fetchall()
-    )
-    new = []
+) -> tuple[list[tuple[Path, str, int, int, str]], list[tuple[str, int, int, str]]]:
+    """Files to load, and files whose modification time changed but whose content did not.
+
+    Path, size and modification time decide quickly; a file that differs in those is hashed, so
+    that copying or regenerating the same content does not load it twice.
+    """
+    loaded = con.execute(
+        "select source_file, size_bytes, modified_ns, content_sha256 from raw._ingested_files"
+        " where entity = ?",
+        [entity.name],
+    ).fetchall()
+    seen = {(path, size, mtime) for path, size, mtime, _ in loaded}
+    seen_content = {(path, sha) for path, _, _, sha in loaded}
+    new, touched = [], []
     for path in files:
         stat = path.stat()
         relative = path.relative_to(landing_dir).as_posix()
-        if (relative, stat.st_size, stat.st_mtime_ns) not in known:
-            new.append((path, relative, stat.st_size, stat.st_mtime_ns))
-    return new
+        if (relative, stat.st_size, stat.st_mtime_ns) in seen:
+            continue
+        sha = _file_sha256(path)
+        if (relative, sha) in seen_content:
+            touched.append((relative, stat.st_size, stat.st_mtime_ns, sha))
+        else:
+            new.append((path, relative, stat.st_size, stat.st_mtime_ns, sha))
+    return new, touched
 
 
 def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> int:
@@ -428,16 +450,21 @@ def ingest_entity(
     next_seq = con.execute("select coalesce(max(file_seq), 0) + 1 from raw._ingested_files")
     file_seq = next_seq.fetchall()[0][0]
     ledger = []
-    for path, relative, size, mtime in _new_files(con, entity, files, landing_dir):
+    new_files, touched_files = _new_files(con, entity, files, landing_dir)
+    for relative, size, mtime, sha in touched_files:
+        result.files_unchanged.append(relative)
+        ledger.append((relative, size, mtime, sha, file_seq, "unchanged", None, 0))
+        file_seq += 1
+    for path, relative, size, mtime, sha in new_files:
         try:
             rows = _stage_file(con, path)
         except duckdb.Error as error:
             message = str(error).splitlines()[0]
             result.files_unreadable[relative] = message
-            ledger.append((relative, size, mtime, file_seq, "unreadable", message, None))
+            ledger.append((relative, size, mtime, sha, file_seq, "unreadable", message, None))
         else:
             _append_staged_file(con, entity, relative, file_seq)
-            ledger.append((relative, size, mtime, file_seq, "loaded", None, rows))
+            ledger.append((relative, size, mtime, sha, file_seq, "loaded", None, rows))
             result.files_loaded.append(relative)
             result.rows_read += rows
         file_seq += 1
@@ -543,7 +570,7 @@ def _write_unreadable_files(
     con: duckdb.DuckDBPyConnection, entity: Entity, ledger: list[tuple], load_id: str
 ) -> None:
     """A file DuckDB cannot read at all is one reject row, so that it cannot go unnoticed."""
-    for relative, _size, _mtime, seq, status, error, _rows in ledger:
+    for relative, _size, _mtime, _sha, seq, status, error, _rows in ledger:
         if status == "unreadable":
             con.execute(
                 f"""
@@ -557,7 +584,7 @@ def _write_unreadable_files(
 def _write_ledger(
     con: duckdb.DuckDBPyConnection, entity: Entity, ledger: list[tuple], load_id: str
 ) -> None:
-    for relative, size, mtime, seq, status, error, rows in ledger:
+    for relative, size, mtime, sha, seq, status, error, rows in ledger:
         counts = con.execute(
             """
             select count(*) filter (where len(__problems) = 0),
@@ -570,12 +597,13 @@ def _write_ledger(
             "select count(*) from _incoming_malformed where _file_seq = ?", [seq]
         ).fetchall()[0][0]
         con.execute(
-            "insert into raw._ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            "insert into raw._ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
             [
                 entity.name,
                 relative,
                 size,
                 mtime,
+                sha,
                 seq,
                 status,
                 error,
