@@ -5,7 +5,9 @@ with
 
 leads as (
 
+    -- Leads created after the as-of day do not exist yet on that day.
     select * from {{ ref('stg_landing__leads') }}
+    where created_at < {{ as_of_end() }}
 
 ),
 
