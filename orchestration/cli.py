@@ -3,6 +3,8 @@
 - ``leadqual run``: materialize the daily job once, in this process, and print a summary. Without a
   configured landing folder it first generates sample data into ``data/landing``.
 - ``leadqual generate``: write a sample landing folder that follows the landing contract.
+- ``leadqual rules``: validate the scoring rules; ``--page`` prints the shared-definitions page.
+- ``leadqual dbt ARGS``: dbt in dbt_project/ with the validated scoring rules passed as vars.
 """
 
 from __future__ import annotations
@@ -57,10 +59,22 @@ def main(argv: list[str] | None = None) -> int:
         "--broken-share", type=float, default=0.005, help="share of contract-breaking rows"
     )
 
+    rules = commands.add_parser("rules", help="validate the scoring rules (scoring/rules.yml)")
+    rules.add_argument("--page", action="store_true", help="print the shared-definitions page")
+
+    dbt = commands.add_parser(
+        "dbt", help="run dbt in dbt_project/ with the scoring rules, e.g. leadqual dbt build"
+    )
+    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments for dbt")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "generate":
             return _generate(args)
+        if args.command == "rules":
+            return _rules(args)
+        if args.command == "dbt":
+            return _dbt(args.dbt_args)
         return _run(args)
     except (ValueError, OSError) as error:
         print(f"leadqual: {error}", file=sys.stderr)
@@ -84,6 +98,40 @@ def _generate(args: argparse.Namespace) -> int:
         broken = sum(info["broken_rows"].values())
         print(f"  {entity:<20} {info['rows_written']:>12,} rows ({broken:,} broken on purpose)")
     return 0
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from orchestration.scoring.page import render_definitions_page
+    from orchestration.scoring.rules import load_scoring_config, rules_path
+
+    config = load_scoring_config()
+    if args.page:
+        print(render_definitions_page(config))
+    else:
+        print(f"{rules_path()}: {len(config.rules)} rules, valid")
+    return 0
+
+
+def _dbt(dbt_args: list[str]) -> int:
+    """dbt with the validated scoring rules merged into any --vars the user gives."""
+    import json
+    import subprocess
+
+    import yaml
+
+    from orchestration.scoring.rules import load_scoring_config
+    from orchestration.transform.project import DBT_PROJECT_DIR
+
+    load_settings()  # the warehouse path and this environment's dbt, for the subprocess
+    scoring = load_scoring_config().to_dbt_vars()
+    args = list(dbt_args)
+    if "--vars" in args:
+        at = args.index("--vars")
+        user_vars = yaml.safe_load(args[at + 1]) if at + 1 < len(args) else None
+        args[at : at + 2] = []
+        scoring = {**(user_vars or {}), **scoring}
+    command = ["dbt", *args, "--vars", json.dumps(scoring)]
+    return subprocess.run(command, cwd=DBT_PROJECT_DIR, check=False).returncode
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""The one Definitions object: ingest, dbt, the daily job and its schedule.
+"""The one Definitions object: ingest, scoring rules, dbt, the daily job and its schedule.
 
 Loaded lazily (``@dg.definitions``): importing this module reads no manifest and opens no file.
 DuckDB allows one writing process per file, so every step runs in one process, in order.
@@ -14,7 +14,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.assets import build_ingest_assets, build_landing_specs
 from orchestration.resources import LandingZone, load_settings
-from orchestration.transform.assets import build_dbt_assets
+from orchestration.transform.assets import build_dbt_assets, scoring_rules
 from orchestration.transform.project import dbt_project
 
 DAILY_JOB_NAME = "daily_lead_qualification"
@@ -31,7 +31,12 @@ def build_definitions() -> dg.Definitions:
         description="Ingest new landing files, then build and test every dbt model.",
     )
     return dg.Definitions(
-        assets=[*build_landing_specs(), *build_ingest_assets(), build_dbt_assets()],
+        assets=[
+            *build_landing_specs(),
+            *build_ingest_assets(),
+            scoring_rules,
+            build_dbt_assets(),
+        ],
         jobs=[daily_job],
         schedules=[
             dg.ScheduleDefinition(

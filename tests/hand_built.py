@@ -1,38 +1,49 @@
-"""A lead built by hand, with its score computed by hand from dbt_project.yml's points.
+"""A lead built by hand, with its score computed by hand from dbt_project/scoring/rules.yml.
 
-As of 2026-06-30 (scores evaluated at the end of that day, 2026-07-01 00:00 UTC):
+As of 2026-06-30 (evaluated at the end of that day, 2026-07-01 00:00 UTC; decay = 0.5 ** (age in
+days / half-life), each rule rounded to whole points after its cap):
 
-demographic  = 5 (200 employees) + 5 (software) + 5 (US) + 3 (founded 2015: 11 years)
-               + 10 (VP title of the lead's second version)                          = 28
-firmographic = 10 (budget 80,000) + 5 (growth 0.3) + 5 (snowflake in the stack)       = 20
-behavioural  = 90-day window from 2026-04-02: e-mail click 3 + demo booked 25
-               + 3 pricing visits x 10 + blog visit 0 (the 2026-03-22 pricing visit is
-               older than 90 days)                                                    = 58
-timing       = 15 (last activity 2026-06-29, within 7 days)
-               + 10 (5 events since 2026-06-01, at least 5)                           = 25
-total                                                                                 = 131
+demographic  = 10 (200 employees) + 8 (software) + 7 (US) + 5 (founded 2015: 11 years)
+               + 15 (VP title of the lead's second version; the first said manager)     = 45
+firmographic = 12 (budget 80,000) + 8 (growth 0.3) + 10 (snowflake in the stack)         = 30
+behavioural  = pricing visits in the 30-day window, half-life 14 days:
+                 10 * 0.5 ** (5.5833 / 14) + 10 * 0.5 ** (3.5833 / 14)
+                 + 10 * 0.5 ** (1.5833 / 14) = 7.58 + 8.38 + 9.25 = 25.21 -> 25 (cap 30)
+               demo booked 10.58 days ago, half-life 30: 25 * 0.5 ** (10.5833 / 30) = 19.58 -> 20
+               (the e-mail click of 2026-05-21 is outside its 30-day window; blog: no rule)   = 45
+timing       = 10 (last activity 2026-06-29, 1 day ago)
+               + 10 (active on 5 of the last 30 days: 06-20, 06-25, 06-27, 06-28, 06-29)  = 20
+fit 75 (grade A), engagement 65, combined                                                = 140
 
-Stages (MQL threshold 100): created 2026-02-10 09:00 -> nurture 2026-03-12 09:00 (no MQL within
-30 days) -> mql 2026-06-20 10:00. The score at each event, fit 48 + behavioural + timing:
-  2026-03-22 pricing visit  48 + 10 + 15 (recency)                                  = 73
-  2026-05-21 e-mail click   48 + 13 + 15                                             = 76
-  2026-06-20 demo booked    48 + 38 (pricing, click, demo all within 90 days) + 15   = 101
+Stages (MQL: grade C or better and combined score 90; score history starts 2026-03-03):
+  2026-02-10 09:00  lead
+  2026-03-12 09:00  nurture   no MQL within 30 days
+  2026-03-23 00:00  mql       end of 2026-03-22: pricing visit 10 * 0.5 ** (0.5833 / 14) = 9.7
+                              -> 10, active in the last 7 days 10: 75 + 20 = 95
+  2026-03-30 00:00  nurture   end of 2026-03-29: pricing 6.9 -> 7, last active 7 days ago 5:
+                              75 + 12 = 87, below 90
+  2026-06-21 00:00  mql       end of 2026-06-20: demo booked 24.7 -> 25, active 10: 75 + 35 = 110
 """
 
 from pathlib import Path
 
 LEAD_ID = "H-0001"
 EXPECTED = {
-    "demographic_score": 28,
-    "firmographic_score": 20,
-    "behavioural_score": 58,
-    "timing_score": 25,
-    "total_score": 131,
+    "demographic_score": 45,
+    "firmographic_score": 30,
+    "behavioural_score": 45,
+    "timing_score": 20,
+    "fit_grade": "A",
+    "engagement_score": 65,
+    "combined_score": 140,
+    "mql_cycles": 2,
 }
 EXPECTED_STAGES = [
     ("lead", "2026-02-10 09:00:00"),
     ("nurture", "2026-03-12 09:00:00"),
-    ("mql", "2026-06-20 10:00:00"),
+    ("mql", "2026-03-23 00:00:00"),
+    ("nurture", "2026-03-30 00:00:00"),
+    ("mql", "2026-06-21 00:00:00"),
 ]
 
 FILES = {

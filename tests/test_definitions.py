@@ -24,7 +24,7 @@ def _definitions(monkeypatch, tmp_path) -> dg.Definitions:
 def test_lineage_runs_from_landing_files_to_marts(monkeypatch, tmp_path):
     graph = _definitions(monkeypatch, tmp_path).resolve_asset_graph()
     upstream = graph.get(dg.AssetKey(["marts", "leads"])).parent_keys
-    assert dg.AssetKey(["intermediate", "int_lead_scores_evaluated"]) in upstream
+    assert dg.AssetKey(["marts", "lead_score_snapshots"]) in upstream
     ancestors = set()
     frontier = {dg.AssetKey(["marts", "leads"])}
     while frontier:
@@ -36,6 +36,10 @@ def test_lineage_runs_from_landing_files_to_marts(monkeypatch, tmp_path):
     assert dg.AssetKey(["raw", "events"]) in ancestors
     assert dg.AssetKey(["landing", "leads"]) in ancestors
     assert dg.AssetKey(["landing", "events"]) in ancestors
+    # Every model that reads the scoring rules waits for their validation.
+    assert dg.AssetKey(["config", "scoring_rules"]) in ancestors
+    ledger_parents = graph.get(dg.AssetKey(["marts", "score_ledger"])).parent_keys
+    assert dg.AssetKey(["config", "scoring_rules"]) in ledger_parents
 
 
 def test_assets_are_in_named_groups(monkeypatch, tmp_path):

@@ -9,7 +9,16 @@ import pytest
 from orchestration.ingest.contract import ENTITIES
 from tests import hand_built
 
-MARTS = ["leads", "lead_stage_history", "leads_per_stage_daily", "mql_to_sql_conversion"]
+MARTS = [
+    "leads",
+    "lead_stage_history",
+    "leads_per_stage_daily",
+    "mql_to_sql_conversion",
+    "score_ledger",
+    "lead_score_snapshots",
+    "lead_score_reasons",
+    "account_scores",
+]
 
 
 def _rows_in_landing(pipeline, entity: str) -> int:
@@ -76,7 +85,17 @@ def test_every_lead_has_exactly_one_current_stage(pipeline):
     assert {count for _, count in per_lead} == {1}
     stages = dict(pipeline.query("select lifecycle_stage, count(*) from marts.leads group by all"))
     # The sample data reaches every stage of the funnel.
-    assert set(stages) == {"lead", "mql", "sql", "opportunity", "won", "lost", "nurture"}
+    assert set(stages) == {
+        "lead",
+        "mql",
+        "sql",
+        "opportunity",
+        "won",
+        "lost",
+        "nurture",
+        "recycled",
+        "disqualified",
+    }
 
 
 def test_hand_built_lead_scores_the_points_computed_by_hand(pipeline):

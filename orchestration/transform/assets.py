@@ -1,19 +1,35 @@
-"""The dbt models as Dagster assets; dbt tests become asset checks."""
+"""The dbt models as Dagster assets (dbt tests become asset checks), and the scoring rules they
+read: validated before dbt starts, passed to dbt as the var ``scoring``."""
 
+import json
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.resources import load_settings
+from orchestration.scoring.page import render_definitions_page
+from orchestration.scoring.rules import ScoringRulesError, load_scoring_config, rules_path
 from orchestration.transform.project import dbt_project
+
+SCORING_RULES_KEY = dg.AssetKey(["config", "scoring_rules"])
+DEFINITIONS_PAGE_NAME = "scoring_definitions.md"
+# Models that call these macros read the scoring rules.
+SCORING_MACROS = {
+    "macro.lead_qualification.scoring_config",
+    "macro.lead_qualification.scoring_rules",
+    "macro.lead_qualification.fit_grade",
+}
 
 
 class LeadQualificationTranslator(DagsterDbtTranslator):
     """Keys and groups that show the layers: raw/<table>, staging/..., intermediate/..., marts/...
 
-    Sources map onto the ingest assets' keys, so lineage runs from the landing files to the marts.
+    Sources map onto the ingest assets' keys, so lineage runs from the landing files to the marts;
+    models that read the scoring rules depend on the scoring_rules asset.
     """
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
@@ -24,12 +40,57 @@ class LeadQualificationTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return self._layer(dbt_resource_props)
 
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest.get("nodes", {}).get(unique_id, {})
+        if SCORING_MACROS & set(node.get("depends_on", {}).get("macros", [])):
+            spec = spec.merge_attributes(deps=[SCORING_RULES_KEY])
+        return spec
+
     @staticmethod
     def _layer(dbt_resource_props: Mapping[str, Any]) -> str:
         if dbt_resource_props["resource_type"] == "seed":
             return "config"
         # fqn is [project, folder, ...]: staging, intermediate or marts.
         return dbt_resource_props["fqn"][1]
+
+
+def scoring_vars() -> str:
+    """The validated scoring rules as the JSON for ``dbt --vars``."""
+    return json.dumps(load_scoring_config().to_dbt_vars())
+
+
+@dg.asset(
+    key=SCORING_RULES_KEY,
+    group_name="config",
+    kinds={"yaml"},
+    description="scoring/rules.yml, validated (sqlglot allow-list), and the shared-definitions "
+    "page sales and marketing read, written next to the warehouse.",
+)
+def scoring_rules(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    path = rules_path()
+    try:
+        config = load_scoring_config(path)
+    except ScoringRulesError as error:
+        # Fails the run here, before any dbt model builds.
+        raise dg.Failure(description=str(error), allow_retries=False) from None
+    page = render_definitions_page(config)
+    page_path = Path(load_settings().warehouse_path).parent / DEFINITIONS_PAGE_NAME
+    page_path.parent.mkdir(parents=True, exist_ok=True)
+    page_path.write_text(page, encoding="utf-8")
+    context.log.info(f"Scoring definitions written to {page_path}")
+    thresholds = config.thresholds.to_dict()
+    return dg.MaterializeResult(
+        metadata={
+            "rules_file": str(path),
+            "rules": len(config.rules),
+            "thresholds": dg.MetadataValue.json(thresholds),
+            "definitions_page": dg.MetadataValue.path(str(page_path)),
+            "definitions": dg.MetadataValue.md(page),
+        }
+    )
 
 
 @cache
@@ -43,6 +104,6 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         name="dbt_build",
     )
     def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from dbt.cli(["build", "--vars", scoring_vars()], context=context).stream()
 
     return dbt_build

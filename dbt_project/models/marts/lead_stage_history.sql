@@ -15,6 +15,7 @@ final as (
         lifecycle_stage,
         previous_stage,
         stage_reason,
+        mql_cycle,
         entered_at,
         exited_at,
         is_current

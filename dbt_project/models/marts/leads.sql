@@ -1,6 +1,7 @@
--- One row per lead: who it is, its score today by dimension, its current lifecycle stage and
--- when it first reached each funnel step. Reaching a later stage passes the earlier steps: a lead
--- that went straight to SQL, or that sales opened an opportunity for, has passed MQL then too.
+-- One row per lead: who it is, its score on the as-of day by dimension, fit grade, engagement
+-- and combined score, its current lifecycle stage, how many MQL cycles it went through, and when
+-- it first reached each funnel step. Reaching a later stage passes the earlier steps: a lead that
+-- went straight to SQL, or that sales opened an opportunity for, has passed MQL then too.
 with
 
 leads as (
@@ -17,9 +18,9 @@ accounts as (
 
 ),
 
-scores as (
+snapshots as (
 
-    select * from {{ ref('int_lead_scores_evaluated') }}
+    select * from {{ ref('lead_score_snapshots') }}
 
 ),
 
@@ -31,8 +32,8 @@ stage_history as (
 
 current_scores as (
 
-    select * from scores
-    where is_current
+    select * from snapshots
+    where as_of_date = {{ as_of_date() }}
 
 ),
 
@@ -61,7 +62,8 @@ funnel_milestones as (
         min(
             case when lifecycle_stage in ('opportunity', 'won', 'lost') then entered_at end
         ) as opportunity_at,
-        min(case when lifecycle_stage in ('won', 'lost') then entered_at end) as closed_at
+        min(case when lifecycle_stage in ('won', 'lost') then entered_at end) as closed_at,
+        coalesce(max(mql_cycle), 0) as mql_cycles
     from stage_history
     group by lead_id
 
@@ -85,15 +87,19 @@ final as (
         leads.has_marketing_consent,
         leads.is_do_not_contact,
         leads.created_at,
-        current_scores.demographic_score,
-        current_scores.firmographic_score,
-        current_scores.behavioural_score,
-        current_scores.timing_score,
-        current_scores.total_score,
-        current_scores.last_activity_at,
+        coalesce(current_scores.demographic_score, 0) as demographic_score,
+        coalesce(current_scores.firmographic_score, 0) as firmographic_score,
+        coalesce(current_scores.behavioural_score, 0) as behavioural_score,
+        coalesce(current_scores.timing_score, 0) as timing_score,
+        coalesce(current_scores.fit_score, 0) as fit_score,
+        coalesce(current_scores.fit_grade, 'D') as fit_grade,
+        coalesce(current_scores.engagement_score, 0) as engagement_score,
+        coalesce(current_scores.combined_score, 0) as combined_score,
+        current_scores.last_activity_date,
         current_stages.lifecycle_stage,
         current_stages.stage_reason,
         current_stages.entered_at as stage_entered_at,
+        funnel_milestones.mql_cycles,
         funnel_milestones.mql_at,
         funnel_milestones.sql_at,
         funnel_milestones.opportunity_at,

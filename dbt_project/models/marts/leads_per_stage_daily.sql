@@ -13,7 +13,10 @@ stage_history as (
 stages as (
 
     select 'lead' as lifecycle_stage
-    {%- for stage in ['mql', 'sql', 'opportunity', 'won', 'lost', 'nurture'] %}
+    {%- set other_stages = [
+        'mql', 'sql', 'opportunity', 'won', 'lost', 'nurture', 'recycled', 'disqualified'
+    ] %}
+    {%- for stage in other_stages %}
     union all
     select '{{ stage }}' as lifecycle_stage
     {%- endfor %}

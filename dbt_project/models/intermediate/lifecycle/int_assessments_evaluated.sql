@@ -1,5 +1,7 @@
 -- Sales assessments with the number of framework criteria met and whether the assessment
--- qualifies the lead for SQL: an accepted verdict that meets the framework's minimum criteria.
+-- qualifies the lead for SQL: an accepted verdict that meets the framework's minimum criteria
+-- (bant_min_criteria of 4, meddic_min_criteria of 6 in scoring/rules.yml).
+{%- set thresholds = scoring_config()['thresholds'] %}
 with
 
 assessments as (
@@ -29,8 +31,8 @@ counted as (
         end as criteria_met,
         case when framework = 'bant' then 4 else 6 end as criteria_total,
         case
-            when framework = 'bant' then {{ var('bant_min_criteria') }}
-            else {{ var('meddic_min_criteria') }}
+            when framework = 'bant' then {{ thresholds['bant_min_criteria'] }}
+            else {{ thresholds['meddic_min_criteria'] }}
         end as criteria_required
     from assessments
     where assessed_at < {{ as_of_end() }}

@@ -1,16 +1,27 @@
--- Lifecycle stage history: one row per stage a lead was in, with entered_at, exited_at and the
--- reason of the move. The stage is re-evaluated at every moment something happened to the lead
--- (created, score crossed the MQL threshold, assessed by sales, opportunity opened or closed,
--- nurture timeout); consecutive evaluations with the same stage are merged.
+-- Lifecycle stage history: one row per stage a lead has been in, with entered_at, exited_at, the
+-- reason of the move and the MQL cycle. The stage is evaluated at every moment something could
+-- change it: creation, the end of every day with a score snapshot, every sales assessment,
+-- opportunity opened or closed, nurture timeout. A moment sees the latest snapshot before it
+-- (the previous day's end), so no score is used before it existed. Consecutive moments with the
+-- same stage are merged; backward moves (decayed, recycled, disqualified) stay visible.
 --
 -- Stage at a moment, first match wins:
---   won / lost   every opportunity of the lead is closed (won if any was won)
---   opportunity  an opportunity is open
---   nurture      sales' latest verdict is rejected or recycle
---   sql          sales' latest assessment qualifies the lead and it has reached MQL
---   mql          the score has reached mql_threshold
---   nurture      nurture_after_days passed without reaching MQL
---   lead         otherwise
+--   won / lost    every opportunity of the lead is closed (won if any was won)
+--   opportunity   an opportunity is open
+--   disqualified  sales' latest verdict is rejected
+--   recycled      sales' latest verdict is recycle, in the current MQL cycle (a new cycle
+--                 starting after the verdict makes the lead an MQL again)
+--   recycled      an SQL without activity for recycle_after_inactive_days
+--   sql           sales' latest assessment accepted and qualified the lead (BANT/MEDDIC minimum)
+--                 and its combined score has met the SQL threshold since
+--   mql           the lead meets the MQL thresholds (fit grade and combined score): an MQL cycle
+--   nurture       it met them before and decayed below (a past MQL cycle)
+--   nurture       nurture_after_days passed since creation without MQL
+--   lead          otherwise
+-- History before the first score snapshot (score_history_days) is not reconstructed.
+{%- set thresholds = scoring_config()['thresholds'] %}
+{%- set inactive_days = thresholds['recycle_after_inactive_days'] %}
+
 with
 
 leads as (
@@ -21,9 +32,9 @@ leads as (
 
 ),
 
-scores as (
+snapshots as (
 
-    select * from {{ ref('int_lead_scores_evaluated') }}
+    select * from {{ ref('lead_score_snapshots') }}
 
 ),
 
@@ -36,19 +47,35 @@ assessments as (
 opportunities as (
 
     select * from {{ ref('stg_landing__opportunities') }}
+    where created_at < {{ as_of_end() }}
 
 ),
 
-mql_reached as (
+-- Islands of consecutive days that meet the MQL thresholds: one per MQL cycle.
+mql_days as (
 
     select
         lead_id,
-        min(evaluated_at) as mql_at
-    from scores
-    where
-        not is_current
-        and total_score >= {{ var('mql_threshold') }}
-    group by lead_id
+        as_of_date,
+        {{ dbt.dateadd(
+            'day',
+            '-1 * row_number() over (partition by lead_id order by as_of_date)',
+            'as_of_date'
+        ) }} as island
+    from snapshots
+    where meets_mql_thresholds
+
+),
+
+mql_cycles as (
+
+    select
+        lead_id,
+        min(as_of_date) as first_day,
+        max(as_of_date) as last_day,
+        row_number() over (partition by lead_id order by min(as_of_date)) as mql_cycle
+    from mql_days
+    group by lead_id, island
 
 ),
 
@@ -56,7 +83,7 @@ lead_opportunities as (
 
     select
         lead_id,
-        min(created_at) as opportunity_at,
+        min(created_at) as opened_at,
         case
             when count(*) = count(closed_at) then max(closed_at)
         end as closed_at,
@@ -68,9 +95,27 @@ lead_opportunities as (
             is_won,
             case when closed_at < {{ as_of_end() }} then closed_at end as closed_at
         from opportunities
-        where created_at < {{ as_of_end() }}
     ) as known_opportunities
     group by lead_id
+
+),
+
+-- For each accepted, qualifying assessment: the first day from the assessment on whose score
+-- meets the SQL threshold.
+sql_ready as (
+
+    select
+        assessments.assessment_id,
+        min(snapshots.as_of_date) as first_sql_score_date
+    from assessments
+    inner join snapshots
+        on
+            assessments.lead_id = snapshots.lead_id
+            and snapshots.as_of_date
+            >= {{ dbt.dateadd('day', -1, 'cast(assessments.assessed_at as date)') }}
+            and snapshots.meets_sql_threshold
+    where assessments.is_sales_qualified
+    group by assessments.assessment_id
 
 ),
 
@@ -78,22 +123,27 @@ nurture_timeouts as (
 
     select
         lead_id,
-        {{ dbt.dateadd('day', var('nurture_after_days'), 'created_at') }} as nurture_at
+        {{ dbt.dateadd('day', thresholds['nurture_after_days'], 'created_at') }} as nurture_at
     from leads
 
 ),
 
-change_moments as (
+moments as (
 
     select
         lead_id,
-        created_at as changed_at
+        created_at as moment_at
     from leads
     union
     select
         lead_id,
-        mql_at
-    from mql_reached
+        nurture_at
+    from nurture_timeouts
+    union
+    select
+        lead_id,
+        {{ day_end('as_of_date') }}
+    from snapshots
     union
     select
         lead_id,
@@ -102,7 +152,7 @@ change_moments as (
     union
     select
         lead_id,
-        opportunity_at
+        opened_at
     from lead_opportunities
     union
     select
@@ -110,93 +160,160 @@ change_moments as (
         closed_at
     from lead_opportunities
     where closed_at is not null
-    union
+
+),
+
+known_moments as (
+
     select
-        lead_id,
-        nurture_at
-    from nurture_timeouts
-    where nurture_at < {{ as_of_end() }}
+        moments.lead_id,
+        moments.moment_at,
+        -- The latest snapshot at or before the moment: the end of the previous day.
+        cast({{ dbt.dateadd('day', -1, 'cast(moments.moment_at as date)') }} as date)
+            as snapshot_date
+    from moments
+    inner join leads
+        on moments.lead_id = leads.lead_id
+    where
+        moments.moment_at >= leads.created_at
+        and moments.moment_at < {{ as_of_end() }}
 
 ),
 
 latest_assessments as (
 
     select
-        change_moments.lead_id,
-        change_moments.changed_at,
+        known_moments.lead_id,
+        known_moments.moment_at,
+        assessments.assessment_id,
+        assessments.assessed_at,
         assessments.verdict,
         assessments.framework,
         assessments.criteria_met,
         assessments.criteria_total,
         assessments.is_sales_qualified,
         row_number() over (
-            partition by change_moments.lead_id, change_moments.changed_at
+            partition by known_moments.lead_id, known_moments.moment_at
             order by assessments.assessed_at desc
         ) as recency_rank
-    from change_moments
+    from known_moments
     inner join assessments
         on
-            change_moments.lead_id = assessments.lead_id
-            and change_moments.changed_at >= assessments.assessed_at
+            known_moments.lead_id = assessments.lead_id
+            and known_moments.moment_at >= assessments.assessed_at
+
+),
+
+moment_facts as (
+
+    select
+        known_moments.lead_id,
+        known_moments.moment_at,
+        nurture_timeouts.nurture_at,
+        snapshots.combined_score,
+        snapshots.fit_grade,
+        snapshots.days_since_last_activity,
+        current_cycle.mql_cycle as current_mql_cycle,
+        {{ day_end('current_cycle.first_day') }} as current_cycle_started_at,
+        (
+            select count(*) from mql_cycles as past_cycles
+            where
+                past_cycles.lead_id = known_moments.lead_id
+                and past_cycles.last_day < known_moments.snapshot_date
+        ) as past_mql_cycles,
+        latest_assessments.verdict,
+        latest_assessments.assessed_at,
+        latest_assessments.framework,
+        latest_assessments.criteria_met,
+        latest_assessments.criteria_total,
+        coalesce(latest_assessments.is_sales_qualified, false)
+        and sql_ready.first_sql_score_date <= known_moments.snapshot_date as is_sales_qualified,
+        lead_opportunities.opened_at <= known_moments.moment_at as has_opportunity,
+        lead_opportunities.closed_at <= known_moments.moment_at as is_closed,
+        lead_opportunities.is_won
+    from known_moments
+    inner join leads
+        on known_moments.lead_id = leads.lead_id
+    left join snapshots
+        on
+            known_moments.lead_id = snapshots.lead_id
+            and known_moments.snapshot_date = snapshots.as_of_date
+    left join mql_cycles as current_cycle
+        on
+            known_moments.lead_id = current_cycle.lead_id
+            and known_moments.snapshot_date
+            between current_cycle.first_day and current_cycle.last_day
+    left join latest_assessments
+        on
+            known_moments.lead_id = latest_assessments.lead_id
+            and known_moments.moment_at = latest_assessments.moment_at
+            and latest_assessments.recency_rank = 1
+    left join sql_ready
+        on latest_assessments.assessment_id = sql_ready.assessment_id
+    left join lead_opportunities
+        on known_moments.lead_id = lead_opportunities.lead_id
+    left join nurture_timeouts
+        on known_moments.lead_id = nurture_timeouts.lead_id
 
 ),
 
 evaluated as (
 
     select
-        change_moments.lead_id,
-        change_moments.changed_at,
+        lead_id,
+        moment_at,
+        current_mql_cycle,
         case
-            when lead_opportunities.closed_at <= change_moments.changed_at
-                then case when lead_opportunities.is_won then 'won' else 'lost' end
-            when lead_opportunities.opportunity_at <= change_moments.changed_at
-                then 'opportunity'
-            when latest_assessments.verdict in ('rejected', 'recycle') then 'nurture'
+            when is_closed then case when is_won then 'won' else 'lost' end
+            when has_opportunity then 'opportunity'
+            when verdict = 'rejected' then 'disqualified'
             when
-                latest_assessments.is_sales_qualified
-                and mql_reached.mql_at <= change_moments.changed_at
-                then 'sql'
-            when mql_reached.mql_at <= change_moments.changed_at then 'mql'
-            when nurture_timeouts.nurture_at <= change_moments.changed_at then 'nurture'
+                verdict = 'recycle'
+                and (current_mql_cycle is null or current_cycle_started_at <= assessed_at)
+                then 'recycled'
+            when
+                is_sales_qualified
+                and days_since_last_activity >= {{ thresholds['recycle_after_inactive_days'] }}
+                then 'recycled'
+            when is_sales_qualified then 'sql'
+            when current_mql_cycle is not null then 'mql'
+            when past_mql_cycles > 0 then 'nurture'
+            when
+                moment_at >= nurture_at
+                then 'nurture'
             else 'lead'
         end as lifecycle_stage,
         case
-            when lead_opportunities.closed_at <= change_moments.changed_at
-                then
-                    case
-                        when lead_opportunities.is_won then 'opportunity won' else
-                            'opportunity lost'
-                    end
-            when lead_opportunities.opportunity_at <= change_moments.changed_at
-                then 'opportunity opened'
-            when latest_assessments.verdict in ('rejected', 'recycle')
-                then 'sales verdict: ' || latest_assessments.verdict
+            when is_closed then case when is_won then 'opportunity won' else 'opportunity lost' end
+            when has_opportunity then 'opportunity opened'
+            when verdict = 'rejected' then 'disqualified by sales'
             when
-                latest_assessments.is_sales_qualified
-                and mql_reached.mql_at <= change_moments.changed_at
+                verdict = 'recycle'
+                and (current_mql_cycle is null or current_cycle_started_at <= assessed_at)
+                then 'recycled by sales'
+            when
+                is_sales_qualified
+                and days_since_last_activity >= {{ thresholds['recycle_after_inactive_days'] }}
+                then 'recycled: no activity for {{ inactive_days }} days'
+            when is_sales_qualified
                 then
-                    'accepted by sales (' || latest_assessments.framework || ' '
-                    || cast(latest_assessments.criteria_met as {{ dbt.type_string() }}) || '/'
-                    || cast(latest_assessments.criteria_total as {{ dbt.type_string() }})
-                    || ' criteria met)'
-            when mql_reached.mql_at <= change_moments.changed_at
-                then 'score reached {{ var("mql_threshold") }}'
-            when nurture_timeouts.nurture_at <= change_moments.changed_at
-                then 'no MQL within {{ var("nurture_after_days") }} days'
+                    'accepted by sales (' || framework || ' '
+                    || cast(criteria_met as {{ dbt.type_string() }}) || '/'
+                    || cast(criteria_total as {{ dbt.type_string() }})
+                    || ' criteria) at score '
+                    || cast(combined_score as {{ dbt.type_string() }})
+            when current_mql_cycle is not null
+                then
+                    'fit grade ' || fit_grade || ' and score '
+                    || cast(combined_score as {{ dbt.type_string() }})
+                    || ' met the MQL thresholds'
+            when past_mql_cycles > 0 then 'score decayed below the MQL thresholds'
+            when
+                moment_at >= nurture_at
+                then 'no MQL within {{ thresholds["nurture_after_days"] }} days'
             else 'lead created'
         end as stage_reason
-    from change_moments
-    left join mql_reached
-        on change_moments.lead_id = mql_reached.lead_id
-    left join lead_opportunities
-        on change_moments.lead_id = lead_opportunities.lead_id
-    left join nurture_timeouts
-        on change_moments.lead_id = nurture_timeouts.lead_id
-    left join latest_assessments
-        on
-            change_moments.lead_id = latest_assessments.lead_id
-            and change_moments.changed_at = latest_assessments.changed_at
-            and latest_assessments.recency_rank = 1
+    from moment_facts
 
 ),
 
@@ -205,8 +322,11 @@ with_previous as (
     select
         *,
         lag(lifecycle_stage) over (
-            partition by lead_id order by changed_at
-        ) as previous_stage
+            partition by lead_id order by moment_at
+        ) as previous_stage,
+        lag(current_mql_cycle) over (
+            partition by lead_id order by moment_at
+        ) as previous_mql_cycle
     from evaluated
 
 ),
@@ -218,9 +338,14 @@ moves as (
         lifecycle_stage,
         previous_stage,
         stage_reason,
-        changed_at as entered_at
+        current_mql_cycle as mql_cycle,
+        moment_at as entered_at
     from with_previous
-    where previous_stage is null or previous_stage != lifecycle_stage
+    where
+        previous_stage is null
+        or previous_stage != lifecycle_stage
+        -- A new MQL cycle right after the previous one is a move too.
+        or (lifecycle_stage = 'mql' and previous_mql_cycle != current_mql_cycle)
 
 ),
 
@@ -232,6 +357,7 @@ stage_periods as (
         lifecycle_stage,
         previous_stage,
         stage_reason,
+        mql_cycle,
         entered_at,
         lead(entered_at) over (partition by lead_id order by entered_at) as exited_at
     from moves

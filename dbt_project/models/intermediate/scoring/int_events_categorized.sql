@@ -1,6 +1,6 @@
--- Each event with its page category (from the page_categories seed), its scoring signal and the
--- behavioural points it is worth (var behavioural_points). Events after the as-of day are left
--- out so that a past as-of date reproduces the scores of that day.
+-- Each event with its page category from the page_categories seed (the pattern with the lowest
+-- priority number wins; page views that match none are 'other'). Behavioural rules read these
+-- columns: event_type, page_category, page_url, properties.
 with
 
 events as (
@@ -31,10 +31,15 @@ page_matches as (
 
 ),
 
-categorized as (
+final as (
 
     select
-        events.*,
+        events.event_id,
+        events.lead_id,
+        events.event_type,
+        events.occurred_at,
+        events.page_url,
+        events.properties_json as properties,
         case
             when events.event_type = 'page_view'
                 then coalesce(page_matches.page_category, 'other')
@@ -44,33 +49,6 @@ categorized as (
         on
             events.event_id = page_matches.event_id
             and page_matches.match_rank = 1
-    where events.occurred_at < {{ as_of_end() }}
-
-),
-
-signalled as (
-
-    select
-        *,
-        case
-            when event_type = 'page_view' then page_category || '_page_visit'
-            else event_type
-        end as signal
-    from categorized
-
-),
-
-final as (
-
-    select
-        *,
-        case signal
-            {%- for signal, points in var('behavioural_points').items() %}
-            when '{{ signal }}' then {{ points }}
-            {%- endfor %}
-            else 0
-        end as behavioural_points
-    from signalled
 
 )
 

@@ -1,0 +1,82 @@
+{#- The validated scoring configuration (scoring/rules.yml), passed by `leadqual` and the Dagster
+    dbt asset as the var `scoring`; see orchestration/scoring/rules.py. Plain `dbt build` without it
+    fails with a pointer to `leadqual dbt build`, because scoring with no rules would be wrong
+    silently. Parsing (dagster-dbt, sqlfluff) gets an empty configuration. -#}
+{% macro scoring_config() -%}
+    {%- set config = var('scoring', none) -%}
+    {%- if config is string -%}
+        {%- set config = fromjson(config) -%}
+    {%- endif -%}
+    {%- if config is none -%}
+        {%- if execute and flags.WHICH in ['run', 'build', 'test'] -%}
+            {{ exceptions.raise_compiler_error(
+                "The scoring rules were not passed to dbt. Run dbt through `leadqual dbt "
+                ~ flags.WHICH ~ " ...`, which validates scoring/rules.yml and passes it as "
+                ~ "--vars '{scoring: ...}'."
+            ) }}
+        {%- endif -%}
+        {{ return({
+            'thresholds': {
+                'mql_min_fit_grade': 'D', 'mql_min_combined_score': 0,
+                'sql_min_combined_score': 0, 'bant_min_criteria': 3,
+                'meddic_min_criteria': 4, 'nurture_after_days': 30,
+                'recycle_after_inactive_days': 45
+            },
+            'fit_grades': {'A': 3, 'B': 2, 'C': 1},
+            'dimension_caps': {
+                'demographic': none, 'firmographic': none, 'behavioural': 50, 'timing': 50
+            },
+            'rules': [],
+            'attributes': []
+        }) }}
+    {%- endif -%}
+    {{ return(config) }}
+{%- endmacro %}
+
+{#- The rules of one evaluation context: profile, event or timing. -#}
+{% macro scoring_rules(context) -%}
+    {{ return(scoring_config()['rules'] | selectattr('context', 'equalto', context) | list) }}
+{%- endmacro %}
+
+{#- Fit grade letter for fit points, by the configured minimum points per grade. -#}
+{% macro fit_grade(points_expression) -%}
+    {%- set grades = scoring_config()['fit_grades'] -%}
+    case
+        when {{ points_expression }} >= {{ grades['A'] }} then 'A'
+        when {{ points_expression }} >= {{ grades['B'] }} then 'B'
+        when {{ points_expression }} >= {{ grades['C'] }} then 'C'
+        else 'D'
+    end
+{%- endmacro %}
+
+{#- The days an incremental score model computes in this run (one row per as_of_date):
+    on a full build, the last var('score_history_days') days up to the as-of day; then each run
+    adds the days since the model's latest day, or recomputes the as-of day. -#}
+{% macro score_days() -%}
+    {%- if is_incremental() -%}
+        {%- set first_day -%}
+            least(
+                cast({{ dbt.dateadd('day', 1, '(select max(as_of_date) from ' ~ this ~ ')') }} as date),
+                {{ as_of_date() }}
+            )
+        {%- endset -%}
+    {%- else -%}
+        {%- set first_day -%}
+            cast({{ dbt.dateadd('day', 1 - var('score_history_days'), as_of_date()) }} as date)
+        {%- endset -%}
+    {%- endif -%}
+    {{ day_series(first_day, as_of_date()) }}
+{%- endmacro %}
+
+{#- One row per day from start to end (inclusive), column as_of_date. DuckDB's generate_series;
+    the one place to adapt for another warehouse. -#}
+{% macro day_series(start_date, end_date) -%}
+    select cast(unnest(generate_series(
+        cast({{ start_date }} as date), cast({{ end_date }} as date), interval '1 day'
+    )) as date) as as_of_date
+{%- endmacro %}
+
+{#- The moment a daily snapshot stands for: the end of its day. -#}
+{% macro day_end(date_expression) -%}
+    cast({{ dbt.dateadd('day', 1, date_expression) }} as timestamp)
+{%- endmacro %}
