@@ -199,6 +199,8 @@ def _print_failures(result) -> None:
 def _print_summary(result, settings: Settings, elapsed: float) -> None:
     import duckdb
 
+    from orchestration.transform.assets import DEFINITIONS_PAGE_NAME
+
     print(f"Daily job succeeded in {elapsed:.1f} s (run {result.run_id}).")
     print(f"\n{'entity':<20} {'accepted':>10} {'rejected':>10}   (this run; warehouse totals)")
     ingest_metadata = {
@@ -218,13 +220,22 @@ def _print_summary(result, settings: Settings, elapsed: float) -> None:
             select lifecycle_stage, count(*) from marts.leads group by lifecycle_stage
             order by case lifecycle_stage when 'lead' then 1 when 'nurture' then 2
                 when 'mql' then 3 when 'sql' then 4 when 'opportunity' then 5
-                when 'won' then 6 else 7 end
+                when 'won' then 6 when 'lost' then 7 when 'recycled' then 8 else 9 end
             """
         ).fetchall()
+        account_mqls = con.execute(
+            "select count(*) filter (where is_account_mql),"
+            " count(*) filter (where is_surfaced_by_account_only) from marts.account_scores"
+        ).fetchall()[0]
     print("\nleads per stage")
     for stage, count in stages:
         print(f"  {stage:<12} {count:>10,}")
-    print(f"\nwarehouse: {settings.warehouse_path}")
+    print(
+        f"\naccount-level MQLs: {account_mqls[0]:,} "
+        f"({account_mqls[1]:,} of them without any qualified lead)"
+    )
+    print(f"scoring definitions: {settings.warehouse_path.parent / DEFINITIONS_PAGE_NAME}")
+    print(f"warehouse: {settings.warehouse_path}")
     print(f"landing:   {settings.landing_dir}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import duckdb
 
@@ -64,3 +65,25 @@ def test_generate_rejects_a_bad_size_without_a_traceback(tmp_path, capsys):
     code = main(["generate", "--out", str(tmp_path / "x"), "--leads", "0"])
     assert code == 2
     assert capsys.readouterr().err.startswith("leadqual: n_leads must be")
+
+
+def test_rules_validates_and_prints_the_definitions_page(capsys):
+    assert main(["rules"]) == 0
+    assert "rules, valid" in capsys.readouterr().out
+    assert main(["rules", "--page"]) == 0
+    page = capsys.readouterr().out
+    assert "MQL" in page and "pricing_page_visit" in page
+
+
+def test_dbt_passes_the_scoring_rules_to_dbt(pipeline, tmp_path, monkeypatch):
+    """`leadqual dbt` is dbt with the validated rules: the unit tests that need them pass.
+
+    dbt unit tests read the column types of the models' inputs, so they run on a built warehouse.
+    """
+    warehouse = tmp_path / "dbt.duckdb"
+    shutil.copy(pipeline.warehouse, warehouse)
+    monkeypatch.setenv("LEADQUAL_WAREHOUSE", str(warehouse))
+    assert (
+        main(["dbt", "test", "--select", "test_type:unit", "--vars", "{score_history_days: 7}"])
+        == 0
+    )
