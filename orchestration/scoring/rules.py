@@ -127,6 +127,22 @@ MAX_LOOKBACK_DAYS = 3650
 RULE_ID = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 
 # --- the SQL allow-list -----------------------------------------------------------------------
+# Comparisons and boolean logic: allowed anywhere, and true or false as a whole condition.
+PREDICATE_NODE_TYPES = (
+    exp.EQ,
+    exp.NEQ,
+    exp.GT,
+    exp.GTE,
+    exp.LT,
+    exp.LTE,
+    exp.And,
+    exp.Or,
+    exp.Not,
+    exp.In,
+    exp.Between,
+    exp.Like,
+    exp.ILike,
+)
 # Exact node types (not isinstance: a subclass of an allowed type is a different construct).
 ALLOWED_NODE_TYPES: frozenset[type[exp.Expression]] = frozenset(
     {
@@ -145,19 +161,7 @@ ALLOWED_NODE_TYPES: frozenset[type[exp.Expression]] = frozenset(
         exp.Mod,
         exp.DPipe,
         # comparisons and predicates
-        exp.EQ,
-        exp.NEQ,
-        exp.GT,
-        exp.GTE,
-        exp.LT,
-        exp.LTE,
-        exp.And,
-        exp.Or,
-        exp.Not,
-        exp.In,
-        exp.Between,
-        exp.Like,
-        exp.ILike,
+        *PREDICATE_NODE_TYPES,
         exp.Is,  # checked separately: IS [NOT] NULL / TRUE / FALSE only
         # CASE WHEN ... THEN ... ELSE ... END (its WHEN branches are If nodes)
         exp.Case,
@@ -201,19 +205,7 @@ ALLOWED_CAST_TYPES = {
 }
 # Node types whose result is boolean, so they may be the top of a condition.
 BOOLEAN_NODE_TYPES = (
-    exp.EQ,
-    exp.NEQ,
-    exp.GT,
-    exp.GTE,
-    exp.LT,
-    exp.LTE,
-    exp.And,
-    exp.Or,
-    exp.Not,
-    exp.In,
-    exp.Between,
-    exp.Like,
-    exp.ILike,
+    *PREDICATE_NODE_TYPES,
     exp.Is,
     exp.Boolean,
     exp.StartsWith,

@@ -258,35 +258,13 @@ dimension_adjustments as (
 
 final as (
 
-    select
-        as_of_date,
-        lead_id,
-        rule_id,
-        dimension,
-        entry_type,
-        description,
-        lookback_days,
-        event_count,
-        raw_points,
-        decay_factor,
-        points_counted
-    from rule_entries
-
+    {%- set ledger_columns = [
+        'as_of_date', 'lead_id', 'rule_id', 'dimension', 'entry_type', 'description',
+        'lookback_days', 'event_count', 'raw_points', 'decay_factor', 'points_counted'
+    ] %}
+    select {{ ledger_columns | join(', ') }} from rule_entries
     union all
-
-    select
-        as_of_date,
-        lead_id,
-        rule_id,
-        dimension,
-        entry_type,
-        description,
-        lookback_days,
-        event_count,
-        raw_points,
-        decay_factor,
-        points_counted
-    from dimension_adjustments
+    select {{ ledger_columns | join(', ') }} from dimension_adjustments
 
 )
 

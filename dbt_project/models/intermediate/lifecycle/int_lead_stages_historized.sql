@@ -257,63 +257,73 @@ moment_facts as (
 
 ),
 
+-- Which stage rule applies at each moment (first match wins, see the header) ...
+ruled as (
+
+    select
+        *,
+        case
+            when is_closed and is_won then 'won'
+            when is_closed then 'lost'
+            when has_opportunity then 'opportunity'
+            when verdict = 'rejected' then 'disqualified'
+            when
+                verdict = 'recycle'
+                and (current_mql_cycle is null or current_cycle_started_at <= assessed_at)
+                then 'recycled_by_sales'
+            when
+                is_sales_qualified
+                and days_since_last_activity >= {{ inactive_days }}
+                then 'recycled_inactive'
+            when is_sales_qualified then 'sql'
+            when current_mql_cycle is not null then 'mql'
+            when past_mql_cycles > 0 then 'decayed'
+            when moment_at >= nurture_at then 'nurture_timeout'
+            else 'lead'
+        end as stage_rule
+    from moment_facts
+
+),
+
+-- ... and the stage and reason it gives.
 evaluated as (
 
     select
         lead_id,
         moment_at,
         current_mql_cycle,
-        case
-            when is_closed then case when is_won then 'won' else 'lost' end
-            when has_opportunity then 'opportunity'
-            when verdict = 'rejected' then 'disqualified'
-            when
-                verdict = 'recycle'
-                and (current_mql_cycle is null or current_cycle_started_at <= assessed_at)
-                then 'recycled'
-            when
-                is_sales_qualified
-                and days_since_last_activity >= {{ thresholds['recycle_after_inactive_days'] }}
-                then 'recycled'
-            when is_sales_qualified then 'sql'
-            when current_mql_cycle is not null then 'mql'
-            when past_mql_cycles > 0 then 'nurture'
-            when
-                moment_at >= nurture_at
-                then 'nurture'
-            else 'lead'
+        case stage_rule
+            when 'recycled_by_sales' then 'recycled'
+            when 'recycled_inactive' then 'recycled'
+            when 'decayed' then 'nurture'
+            when 'nurture_timeout' then 'nurture'
+            else stage_rule
         end as lifecycle_stage,
-        case
-            when is_closed then case when is_won then 'opportunity won' else 'opportunity lost' end
-            when has_opportunity then 'opportunity opened'
-            when verdict = 'rejected' then 'disqualified by sales'
-            when
-                verdict = 'recycle'
-                and (current_mql_cycle is null or current_cycle_started_at <= assessed_at)
-                then 'recycled by sales'
-            when
-                is_sales_qualified
-                and days_since_last_activity >= {{ thresholds['recycle_after_inactive_days'] }}
-                then 'recycled: no activity for {{ inactive_days }} days'
-            when is_sales_qualified
+        case stage_rule
+            when 'won' then 'opportunity won'
+            when 'lost' then 'opportunity lost'
+            when 'opportunity' then 'opportunity opened'
+            when 'disqualified' then 'disqualified by sales'
+            when 'recycled_by_sales' then 'recycled by sales'
+            when 'recycled_inactive' then 'recycled: no activity for {{ inactive_days }} days'
+            when 'sql'
                 then
                     'accepted by sales (' || framework || ' '
                     || cast(criteria_met as {{ dbt.type_string() }}) || '/'
                     || cast(criteria_total as {{ dbt.type_string() }})
                     || ' criteria) at score '
                     || cast(combined_score as {{ dbt.type_string() }})
-            when current_mql_cycle is not null
+            when 'mql'
                 then
                     'fit grade ' || fit_grade || ' and score '
                     || cast(combined_score as {{ dbt.type_string() }})
                     || ' met the MQL thresholds'
-            when past_mql_cycles > 0 then 'score decayed below the MQL thresholds'
-            when
-                moment_at >= nurture_at
+            when 'decayed' then 'score decayed below the MQL thresholds'
+            when 'nurture_timeout'
                 then 'no MQL within {{ thresholds["nurture_after_days"] }} days'
             else 'lead created'
         end as stage_reason
-    from moment_facts
+    from ruled
 
 ),
 
