@@ -138,10 +138,10 @@ def test_leads_per_stage_daily_adds_up_to_the_leads_created(pipeline):
             from marts.leads_per_stage_daily group by calendar_date
         )
         select per_day.calendar_date, per_day.leads,
-            (select count(*) from marts.leads where cast(created_at as date) <= calendar_date)
+            (select count(*) from marts.leads where created_at <= calendar_date + 1)
         from per_day
         where per_day.leads != (
-            select count(*) from marts.leads where cast(created_at as date) <= calendar_date
+            select count(*) from marts.leads where created_at <= calendar_date + 1
         )
         """
     )
@@ -220,3 +220,22 @@ def test_a_second_run_changes_nothing(pipeline, pipeline_env):
         if event.asset_key.path[0] == "raw"
     ]
     assert loaded == [0] * len(ENTITIES)
+
+
+def stages_disagreeing_with_todays_scores(query) -> list[tuple]:
+    """Leads whose current stage contradicts the as-of day's snapshot: an MQL must meet the MQL
+    thresholds that day; a lead, or a lead in nurture, must not."""
+    return query(
+        """
+        select leads.lead_id, leads.lifecycle_stage, snapshots.meets_mql_thresholds
+        from marts.leads as leads
+        inner join marts.lead_score_snapshots as snapshots
+            on snapshots.lead_id = leads.lead_id and snapshots.as_of_date = leads.as_of_date
+        where (leads.lifecycle_stage = 'mql' and not snapshots.meets_mql_thresholds)
+            or (leads.lifecycle_stage in ('lead', 'nurture') and snapshots.meets_mql_thresholds)
+        """
+    )
+
+
+def test_current_stages_follow_the_as_of_days_scores(pipeline):
+    assert stages_disagreeing_with_todays_scores(pipeline.query) == []

@@ -15,6 +15,7 @@ from orchestration.scoring.rules import DEFAULT_RULES_PATH, RULES_PATH_ENV
 from orchestration.transform.assets import DEFINITIONS_PAGE_NAME
 from orchestration.transform.project import dbt_project
 from tests import hand_built
+from tests.test_pipeline import stages_disagreeing_with_todays_scores
 
 
 def _query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -132,6 +133,7 @@ def test_editing_a_weight_and_a_threshold_changes_scores_and_reasons(
             " and fit_grade <= 'C' and combined_score >= 100",
         )[0][0]
     )
+    assert stages_disagreeing_with_todays_scores(lambda sql: _query(warehouse, sql)) == []
     # Point in time: yesterday's snapshot keeps the score it was computed with.
     assert _query(warehouse, yesterday) == yesterday_before
 

@@ -80,3 +80,13 @@
 {% macro day_end(date_expression) -%}
     cast({{ dbt.dateadd('day', 1, date_expression) }} as timestamp)
 {%- endmacro %}
+
+{#- The first day whose end (the following midnight) is at or after the moment: a move at
+    exactly midnight belongs to the day that just ended, like that day's score snapshot. -#}
+{% macro day_ending_at(timestamp_expression) -%}
+    case
+        when {{ timestamp_expression }} = cast(cast({{ timestamp_expression }} as date) as timestamp)
+            then cast({{ dbt.dateadd('day', -1, timestamp_expression) }} as date)
+        else cast({{ timestamp_expression }} as date)
+    end
+{%- endmacro %}

@@ -1,7 +1,8 @@
 -- Number of leads in each lifecycle stage at the end of every day, from the first lead's
 -- creation to the as-of day. Derived from stage history, so past days keep their counts.
--- A lead counts on day d in the stage it was in at the end of d: +1 on the day it entered the
--- stage, -1 on the day it left it, summed over the days.
+-- A lead counts on day d in the stage it was in at the end of d (midnight after d, when that
+-- day's score snapshot applies): +1 on the day it entered the stage, -1 on the day it left it,
+-- summed over the days.
 with
 
 stage_history as (
@@ -27,7 +28,7 @@ calendar as (
 
     {#- DuckDB's generate_series; the one adapter-specific part of this model. #}
     select cast(unnest(generate_series(
-        (select min(cast(entered_at as date)) from stage_history),
+        (select min({{ day_ending_at('entered_at') }}) from stage_history),
         {{ as_of_date() }},
         interval '1 day'
     )) as date) as calendar_date
@@ -37,7 +38,7 @@ calendar as (
 daily_changes as (
 
     select
-        cast(entered_at as date) as calendar_date,
+        {{ day_ending_at('entered_at') }} as calendar_date,
         lifecycle_stage,
         1 as lead_change
     from stage_history
@@ -45,7 +46,7 @@ daily_changes as (
     union all
 
     select
-        cast(exited_at as date) as calendar_date,
+        {{ day_ending_at('exited_at') }} as calendar_date,
         lifecycle_stage,
         -1 as lead_change
     from stage_history

@@ -176,7 +176,8 @@ known_moments as (
         on moments.lead_id = leads.lead_id
     where
         moments.moment_at >= leads.created_at
-        and moments.moment_at < {{ as_of_end() }}
+        -- The end of the as-of day counts: its snapshot decides the current stage.
+        and moments.moment_at <= {{ as_of_end() }}
 
 ),
 
