@@ -62,7 +62,9 @@ profile_facts as (
 
 rule_matches as (
 
-    {%- for rule in profile_rules %}
+    {#- Profile and timing rules hold or not for a lead on a day: their points, once. #}
+    {%- for relation, rules in [('profile_facts', profile_rules), ('lead_days', timing_rules)] %}
+    {%- for rule in rules %}
     select
         as_of_date,
         lead_id,
@@ -70,11 +72,13 @@ rule_matches as (
         1 as event_count,
         {{ rule.points }} as raw_points,
         cast({{ rule.points }} as {{ dbt.type_float() }}) as decayed_points
-    from profile_facts
+    from {{ relation }}
     where {{ rule.condition }}
     union all
     {%- endfor %}
+    {%- endfor %}
 
+    {#- Behavioural rules count the matching events of their window, decayed by age. #}
     {%- for rule in event_rules %}
     select
         build_days.as_of_date,
@@ -101,19 +105,6 @@ rule_matches as (
             ) }}
     where {{ rule.condition }}
     group by build_days.as_of_date, events.lead_id
-    union all
-    {%- endfor %}
-
-    {%- for rule in timing_rules %}
-    select
-        as_of_date,
-        lead_id,
-        '{{ rule.id }}' as rule_id,
-        1 as event_count,
-        {{ rule.points }} as raw_points,
-        cast({{ rule.points }} as {{ dbt.type_float() }}) as decayed_points
-    from lead_days
-    where {{ rule.condition }}
     union all
     {%- endfor %}
 
