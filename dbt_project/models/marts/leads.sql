@@ -1,7 +1,6 @@
 -- One row per lead: who it is, its score on the as-of day by dimension, fit grade, engagement
 -- and combined score, its current lifecycle stage, how many MQL cycles it went through, and when
--- it first reached each funnel step. Reaching a later stage passes the earlier steps: a lead that
--- went straight to SQL, or that sales opened an opportunity for, has passed MQL then too.
+-- it first reached each funnel step (from int_leads_funneled).
 with
 
 leads as (
@@ -30,6 +29,12 @@ stage_history as (
 
 ),
 
+funnel as (
+
+    select * from {{ ref('int_leads_funneled') }}
+
+),
+
 current_scores as (
 
     select * from snapshots
@@ -41,31 +46,6 @@ current_stages as (
 
     select * from stage_history
     where is_current
-
-),
-
-funnel_milestones as (
-
-    select
-        lead_id,
-        min(
-            case
-                when lifecycle_stage in ('mql', 'sql', 'opportunity', 'won', 'lost')
-                    then entered_at
-            end
-        ) as mql_at,
-        min(
-            case
-                when lifecycle_stage in ('sql', 'opportunity', 'won', 'lost') then entered_at
-            end
-        ) as sql_at,
-        min(
-            case when lifecycle_stage in ('opportunity', 'won', 'lost') then entered_at end
-        ) as opportunity_at,
-        min(case when lifecycle_stage in ('won', 'lost') then entered_at end) as closed_at,
-        coalesce(max(mql_cycle), 0) as mql_cycles
-    from stage_history
-    group by lead_id
 
 ),
 
@@ -99,11 +79,11 @@ final as (
         current_stages.lifecycle_stage,
         current_stages.stage_reason,
         current_stages.entered_at as stage_entered_at,
-        funnel_milestones.mql_cycles,
-        funnel_milestones.mql_at,
-        funnel_milestones.sql_at,
-        funnel_milestones.opportunity_at,
-        funnel_milestones.closed_at,
+        funnel.mql_cycles,
+        funnel.mql_at,
+        funnel.sql_at,
+        funnel.opportunity_at,
+        funnel.closed_at,
         {{ as_of_date() }} as as_of_date
     from leads
     left join accounts
@@ -112,8 +92,8 @@ final as (
         on leads.lead_id = current_scores.lead_id
     left join current_stages
         on leads.lead_id = current_stages.lead_id
-    left join funnel_milestones
-        on leads.lead_id = funnel_milestones.lead_id
+    left join funnel
+        on leads.lead_id = funnel.lead_id
 
 )
 

@@ -85,11 +85,11 @@ final as (
     select
         calendar_date,
         lifecycle_stage,
-        sum(net_change) over (
+        cast(sum(net_change) over (
             partition by lifecycle_stage
             order by calendar_date
             rows between unbounded preceding and current row
-        ) as leads_in_stage
+        ) as bigint) as leads_in_stage
     from grid
 
 )

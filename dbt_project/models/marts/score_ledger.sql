@@ -71,7 +71,7 @@ rule_matches as (
         '{{ rule.id }}' as rule_id,
         1 as event_count,
         {{ rule.points }} as raw_points,
-        cast({{ rule.points }} as {{ dbt.type_float() }}) as decayed_points
+        cast({{ rule.points }} as {{ type_double() }}) as decayed_points
     from {{ relation }}
     where {{ rule.condition }}
     union all
@@ -115,7 +115,7 @@ rule_matches as (
         cast(null as {{ dbt.type_string() }}) as rule_id,
         0 as event_count,
         0 as raw_points,
-        cast(0 as {{ dbt.type_float() }}) as decayed_points
+        cast(0 as {{ type_double() }}) as decayed_points
     from profile_facts
     where 1 = 0
     union all
@@ -125,7 +125,7 @@ rule_matches as (
         cast(null as {{ dbt.type_string() }}) as rule_id,
         0 as event_count,
         0 as raw_points,
-        cast(0 as {{ dbt.type_float() }}) as decayed_points
+        cast(0 as {{ type_double() }}) as decayed_points
     from events
     where 1 = 0
 

@@ -1,0 +1,71 @@
+-- Marketing spend against what it bought, per month and source: cost per lead, cost per
+-- qualified lead (spend / SQLs of the leads created that month from that source) and customer
+-- acquisition cost (spend / their won deals), for the deals won through qualification (the
+-- lead reached SQL first) and for all won deals.
+with
+
+funnel as (
+
+    select * from {{ ref('int_leads_funneled') }}
+
+),
+
+spend as (
+
+    select * from {{ ref('stg_landing__marketing_spend') }}
+    where spend_date <= {{ as_of_date() }}
+
+),
+
+monthly_spend as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'spend_date') }} as date) as period_month,
+        source,
+        sum(spend_amount) as spend
+    from spend
+    group by cast({{ dbt.date_trunc('month', 'spend_date') }} as date), source
+
+),
+
+monthly_leads as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'created_at') }} as date) as period_month,
+        source,
+        count(*) as leads,
+        count(sql_at) as sqls,
+        cast(sum(case when is_won then 1 else 0 end) as bigint) as won,
+        cast(sum(case when is_won and sql_at is not null then 1 else 0 end) as bigint)
+            as won_after_sql
+    from funnel
+    group by cast({{ dbt.date_trunc('month', 'created_at') }} as date), source
+
+),
+
+final as (
+
+    select
+        coalesce(monthly_spend.period_month, monthly_leads.period_month) as period_month,
+        coalesce(monthly_spend.source, monthly_leads.source) as source,
+        coalesce(monthly_spend.spend, 0) as spend,
+        coalesce(monthly_leads.leads, 0) as leads,
+        coalesce(monthly_leads.sqls, 0) as sqls,
+        coalesce(monthly_leads.won, 0) as won,
+        coalesce(monthly_leads.won_after_sql, 0) as won_after_sql,
+        coalesce(monthly_leads.won, 0) - coalesce(monthly_leads.won_after_sql, 0)
+            as won_without_sql,
+        {{ safe_rate('monthly_spend.spend', 'monthly_leads.leads') }} as cost_per_lead,
+        {{ safe_rate('monthly_spend.spend', 'monthly_leads.sqls') }} as cost_per_qualified_lead,
+        {{ safe_rate('monthly_spend.spend', 'monthly_leads.won') }} as customer_acquisition_cost,
+        {{ safe_rate('monthly_spend.spend', 'monthly_leads.won_after_sql') }}
+            as customer_acquisition_cost_qualified
+    from monthly_spend
+    full outer join monthly_leads
+        on
+            monthly_spend.period_month = monthly_leads.period_month
+            and monthly_spend.source = monthly_leads.source
+
+)
+
+select * from final

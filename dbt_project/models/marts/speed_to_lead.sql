@@ -1,0 +1,64 @@
+-- Speed to lead per month and source: hours from MQL to the first sales action (an assessment
+-- or an opportunity) and from SQL to the next one, and how many breached the SLA (var
+-- speed_to_lead_sla_hours): no action within the SLA, including leads still waiting past it.
+{%- set sla_hours = var('speed_to_lead_sla_hours') %}
+
+with
+
+funnel as (
+
+    select * from {{ ref('int_leads_funneled') }}
+
+),
+
+waits as (
+
+    select
+        'mql' as starting_stage,
+        cast({{ dbt.date_trunc('month', 'mql_at') }} as date) as period_month,
+        source,
+        {{ dbt.datediff('mql_at', 'first_action_after_mql_at', 'second') }} / 3600.0
+            as hours_to_first_action,
+        {{ dbt.datediff('mql_at', as_of_end(), 'second') }} / 3600.0 as hours_waited_so_far
+    from funnel
+    where mql_at is not null
+
+    union all
+
+    select
+        'sql' as starting_stage,
+        cast({{ dbt.date_trunc('month', 'sql_at') }} as date) as period_month,
+        source,
+        {{ dbt.datediff('sql_at', 'first_action_after_sql_at', 'second') }} / 3600.0
+            as hours_to_first_action,
+        {{ dbt.datediff('sql_at', as_of_end(), 'second') }} / 3600.0 as hours_waited_so_far
+    from funnel
+    where sql_at is not null
+
+),
+
+final as (
+
+    select
+        starting_stage,
+        period_month,
+        source,
+        count(*) as leads,
+        count(hours_to_first_action) as leads_with_action,
+        percentile_cont(0.5) within group (order by hours_to_first_action)
+            as median_hours_to_first_action,
+        avg(hours_to_first_action) as mean_hours_to_first_action,
+        {{ sla_hours }} as sla_hours,
+        cast(sum(
+            case
+                when hours_to_first_action > {{ sla_hours }} then 1
+                when hours_to_first_action is null and hours_waited_so_far > {{ sla_hours }} then 1
+                else 0
+            end
+        ) as bigint) as sla_breaches
+    from waits
+    group by starting_stage, period_month, source
+
+)
+
+select * from final

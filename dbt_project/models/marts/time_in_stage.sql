@@ -1,0 +1,35 @@
+-- How long leads stay in each lifecycle stage: days between entering and leaving it, over the
+-- stage periods that have ended (median, 75th percentile, mean), and how many are still in it.
+with
+
+stage_history as (
+
+    select * from {{ ref('int_lead_stages_historized') }}
+
+),
+
+periods as (
+
+    select
+        lifecycle_stage,
+        exited_at is null as is_open,
+        {{ dbt.datediff('entered_at', 'exited_at', 'second') }} / 86400.0 as days_in_stage
+    from stage_history
+
+),
+
+final as (
+
+    select
+        lifecycle_stage,
+        cast(sum(case when is_open then 0 else 1 end) as bigint) as completed_periods,
+        cast(sum(case when is_open then 1 else 0 end) as bigint) as leads_in_stage_now,
+        percentile_cont(0.5) within group (order by days_in_stage) as median_days,
+        percentile_cont(0.75) within group (order by days_in_stage) as p75_days,
+        avg(days_in_stage) as mean_days
+    from periods
+    group by lifecycle_stage
+
+)
+
+select * from final
