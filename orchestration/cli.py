@@ -148,7 +148,8 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError(f"landing folder {settings.landing_dir} does not exist")
 
     started = time.perf_counter()
-    result = execute_daily_job(log_level="DEBUG" if args.verbose else "WARNING")
+    # Without --verbose the summary below says what failed; Dagster's own log stays quiet.
+    result = execute_daily_job(log_level="DEBUG" if args.verbose else "CRITICAL")
     elapsed = time.perf_counter() - started
     if not result.success:
         _print_failures(result)
@@ -235,6 +236,7 @@ def _print_summary(result, settings: Settings, elapsed: float) -> None:
         f"({account_mqls[1]:,} of them without any qualified lead)"
     )
     print(f"scoring definitions: {settings.warehouse_path.parent / DEFINITIONS_PAGE_NAME}")
+    print(f"BI serving copy and report: {settings.serving_dir / 'current'}")
     print(f"warehouse: {settings.warehouse_path}")
     print(f"landing:   {settings.landing_dir}")
 

@@ -13,7 +13,8 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.assets import build_ingest_assets, build_landing_specs
-from orchestration.resources import LandingZone, load_settings
+from orchestration.resources import LandingZone, ServingArea, load_settings
+from orchestration.serving.assets import build_bi_release_asset
 from orchestration.transform.assets import build_dbt_assets, scoring_rules
 from orchestration.transform.project import dbt_project
 
@@ -25,17 +26,21 @@ def build_definitions() -> dg.Definitions:
     settings = load_settings()
     dbt_project.prepare_if_dev()
 
+    dbt_assets = build_dbt_assets()
+    mart_keys = [key for key in dbt_assets.keys if key.path[0] == "marts"]
     daily_job = dg.define_asset_job(
         DAILY_JOB_NAME,
         selection=dg.AssetSelection.all() - dg.AssetSelection.groups("landing"),
-        description="Ingest new landing files, then build and test every dbt model.",
+        description="Ingest new landing files, build and test every dbt model, then publish the "
+        "marts and the report for BI.",
     )
     return dg.Definitions(
         assets=[
             *build_landing_specs(),
             *build_ingest_assets(),
             scoring_rules,
-            build_dbt_assets(),
+            dbt_assets,
+            build_bi_release_asset(mart_keys),
         ],
         jobs=[daily_job],
         schedules=[
@@ -49,6 +54,7 @@ def build_definitions() -> dg.Definitions:
         resources={
             "warehouse": DuckDBResource(database=str(settings.warehouse_path)),
             "landing": LandingZone(path=str(settings.landing_dir)),
+            "serving": ServingArea(path=str(settings.serving_dir)),
             "dbt": DbtCliResource(project_dir=dbt_project),
         },
         executor=dg.in_process_executor,

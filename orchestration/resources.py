@@ -8,6 +8,8 @@ and a plain ``dbt build`` all agree:
 - ``LEADQUAL_WAREHOUSE``: the DuckDB file. Default: ``data/warehouse.duckdb`` in the repository.
 - ``LEADQUAL_AS_OF_DATE``: the day scores and stages are computed for (``YYYY-MM-DD``).
   Default: today (UTC).
+- ``LEADQUAL_SERVING_DIR``: where BI tools read the exported marts and the report
+  (``<dir>/current``). Default: ``serving`` next to the warehouse.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ DEFAULT_DATA_DIR = REPO_ROOT / "data"
 LANDING_DIR_ENV = "LEADQUAL_LANDING_DIR"
 WAREHOUSE_ENV = "LEADQUAL_WAREHOUSE"
 AS_OF_DATE_ENV = "LEADQUAL_AS_OF_DATE"
+SERVING_DIR_ENV = "LEADQUAL_SERVING_DIR"
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class Settings:
     landing_dir: Path
     warehouse_path: Path
     landing_dir_is_configured: bool
+    serving_dir: Path
 
 
 def load_settings() -> Settings:
@@ -48,17 +52,31 @@ def load_settings() -> Settings:
     warehouse = Path(os.environ.get(WAREHOUSE_ENV) or DEFAULT_DATA_DIR / "warehouse.duckdb")
     warehouse = warehouse.expanduser().resolve()
     os.environ[WAREHOUSE_ENV] = str(warehouse)
+    serving = os.environ.get(SERVING_DIR_ENV)
     return Settings(
         landing_dir=Path(landing).expanduser().resolve()
         if landing
         else DEFAULT_DATA_DIR / "landing",
         warehouse_path=warehouse,
         landing_dir_is_configured=bool(landing),
+        serving_dir=Path(serving).expanduser().resolve()
+        if serving
+        else warehouse.parent / "serving",
     )
 
 
 class LandingZone(dg.ConfigurableResource):
     """The landing folder the ingest assets read: ``<path>/<entity>/*.{csv,parquet,jsonl}``."""
+
+    path: str
+
+    @property
+    def root(self) -> Path:
+        return Path(self.path)
+
+
+class ServingArea(dg.ConfigurableResource):
+    """The folder BI tools read: ``<path>/current`` is the latest complete release."""
 
     path: str
 

@@ -1,0 +1,44 @@
+"""The BI release: after the marts are built, export them and the report, then swap them in."""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from orchestration.resources import ServingArea
+from orchestration.serving.release import REPORT_NAME, current_release, publish_release
+
+BI_RELEASE_KEY = dg.AssetKey(["serving", "bi_release"])
+
+
+def build_bi_release_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=BI_RELEASE_KEY,
+        group_name="serving",
+        deps=list(mart_keys),
+        kinds={"duckdb", "parquet", "html"},
+        description="Every mart as a read-only DuckDB file and one Parquet file each, plus the "
+        "funnel report, swapped in atomically as <serving>/current for BI tools.",
+    )
+    def bi_release(
+        context: dg.AssetExecutionContext, warehouse: DuckDBResource, serving: ServingArea
+    ) -> dg.MaterializeResult:
+        release = publish_release(
+            Path(warehouse.database),
+            serving.root,
+            context.run.run_id,
+            marts=[key.path[-1] for key in mart_keys],
+        )
+        current = current_release(serving.root)
+        context.log.info(f"BI release {release.path.name} is now {current}")
+        return dg.MaterializeResult(
+            metadata={
+                "release": str(release.path),
+                "current": dg.MetadataValue.path(str(current)),
+                "report": dg.MetadataValue.path(str(current / REPORT_NAME)),
+                "tables": dg.MetadataValue.json(release.tables),
+            }
+        )
+
+    return bi_release
