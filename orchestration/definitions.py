@@ -52,7 +52,10 @@ def build_definitions() -> dg.Definitions:
             )
         ],
         resources={
-            "warehouse": DuckDBResource(database=str(settings.warehouse_path)),
+            "warehouse": DuckDBResource(
+                database=str(settings.warehouse_path),
+                connection_config={"memory_limit": settings.memory_limit},
+            ),
             "landing": LandingZone(path=str(settings.landing_dir)),
             "serving": ServingArea(path=str(settings.serving_dir)),
             "dbt": DbtCliResource(project_dir=dbt_project),

@@ -8,6 +8,8 @@ and a plain ``dbt build`` all agree:
 - ``LEADQUAL_WAREHOUSE``: the DuckDB file. Default: ``data/warehouse.duckdb`` in the repository.
 - ``LEADQUAL_AS_OF_DATE``: the day scores and stages are computed for (``YYYY-MM-DD``).
   Default: today (UTC).
+- ``LEADQUAL_DUCKDB_MEMORY_LIMIT``: the most memory one DuckDB connection may use before it spills
+  to disk (dbt and ingest). Default: ``4GB``.
 - ``LEADQUAL_SERVING_DIR``: where BI tools read the exported marts and the report
   (``<dir>/current``). Default: ``serving`` next to the warehouse.
 """
@@ -28,6 +30,8 @@ LANDING_DIR_ENV = "LEADQUAL_LANDING_DIR"
 WAREHOUSE_ENV = "LEADQUAL_WAREHOUSE"
 AS_OF_DATE_ENV = "LEADQUAL_AS_OF_DATE"
 SERVING_DIR_ENV = "LEADQUAL_SERVING_DIR"
+MEMORY_LIMIT_ENV = "LEADQUAL_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "4GB"
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Settings:
     warehouse_path: Path
     landing_dir_is_configured: bool
     serving_dir: Path
+    memory_limit: str
 
 
 def load_settings() -> Settings:

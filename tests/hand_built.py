@@ -15,7 +15,7 @@ timing       = 10 (last activity 2026-06-29, 1 day ago)
                + 10 (active on 5 of the last 30 days: 06-20, 06-25, 06-27, 06-28, 06-29)  = 20
 fit 75 (grade A), engagement 65, combined                                                = 140
 
-Stages (MQL: grade C or better and combined score 90; score history starts 2026-03-03):
+Stages (MQL: grade C or better and combined score 90; score history starts 2025-12-13):
   2026-02-10 09:00  lead
   2026-03-12 09:00  nurture   no MQL within 30 days
   2026-03-23 00:00  mql       end of 2026-03-22: pricing visit 10 * 0.5 ** (0.5833 / 14) = 9.7
