@@ -59,15 +59,16 @@ def load_settings() -> Settings:
     os.environ[WAREHOUSE_ENV] = str(warehouse)
     serving = os.environ.get(SERVING_DIR_ENV)
     return Settings(
-        landing_dir=Path(landing).expanduser().resolve()
-        if landing
-        else DEFAULT_DATA_DIR / "landing",
+        landing_dir=_resolved(landing) if landing else DEFAULT_DATA_DIR / "landing",
         warehouse_path=warehouse,
         landing_dir_is_configured=bool(landing),
-        serving_dir=Path(serving).expanduser().resolve()
-        if serving
-        else warehouse.parent / "serving",
+        serving_dir=_resolved(serving) if serving else warehouse.parent / "serving",
+        memory_limit=os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
     )
+
+
+def _resolved(path: str) -> Path:
+    return Path(path).expanduser().resolve()
 
 
 class LandingZone(dg.ConfigurableResource):
