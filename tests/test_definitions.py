@@ -45,7 +45,7 @@ def test_lineage_runs_from_landing_files_to_marts(monkeypatch, tmp_path):
 def test_assets_are_in_named_groups(monkeypatch, tmp_path):
     graph = _definitions(monkeypatch, tmp_path).resolve_asset_graph()
     groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
-    assert groups == {"landing", "ingest", "config", "staging", "intermediate", "marts"}
+    assert groups == {"landing", "ingest", "config", "staging", "intermediate", "marts", "serving"}
 
 
 def test_daily_job_covers_every_asset_and_is_scheduled(monkeypatch, tmp_path):

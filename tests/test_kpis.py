@@ -125,4 +125,4 @@ def test_sales_cycle_length_matches_lead_level_facts(pipeline):
         " from marts.sales_cycle_length where outcome = 'won'",
     ).iloc[0]
     assert mart["deals"] == len(won)
-    assert mart["mean"] == pytest.approx(days.mean())
+    assert mart["mean"] == pytest.approx(days.mean(), abs=0.01)  # means rounded to 0.001 day

@@ -39,19 +39,29 @@ counted as (
 
 ),
 
-final as (
+with_previous as (
 
     select
         period_month,
         mqls,
         lag(mqls) over (order by period_month) as previous_month_mqls,
-        {{ safe_rate('mqls - lag(mqls) over (order by period_month)', 'lag(mqls) over (order by period_month)') }}
-            as mql_velocity_rate,
         sqls,
-        lag(sqls) over (order by period_month) as previous_month_sqls,
-        {{ safe_rate('sqls - lag(sqls) over (order by period_month)', 'lag(sqls) over (order by period_month)') }}
-            as sql_velocity_rate
+        lag(sqls) over (order by period_month) as previous_month_sqls
     from counted
+
+),
+
+final as (
+
+    select
+        period_month,
+        mqls,
+        previous_month_mqls,
+        {{ safe_rate('mqls - previous_month_mqls', 'previous_month_mqls') }} as mql_velocity_rate,
+        sqls,
+        previous_month_sqls,
+        {{ safe_rate('sqls - previous_month_sqls', 'previous_month_sqls') }} as sql_velocity_rate
+    from with_previous
 
 )
 

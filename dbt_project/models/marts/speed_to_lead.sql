@@ -17,9 +17,9 @@ waits as (
         'mql' as starting_stage,
         cast({{ dbt.date_trunc('month', 'mql_at') }} as date) as period_month,
         source,
-        {{ dbt.datediff('mql_at', 'first_action_after_mql_at', 'second') }} / 3600.0
+        {{ dbt.datediff('mql_at', 'first_action_after_mql_at', 'second') }} / 3600.0  -- noqa: LT05
             as hours_to_first_action,
-        {{ dbt.datediff('mql_at', as_of_end(), 'second') }} / 3600.0 as hours_waited_so_far
+        {{ dbt.datediff('mql_at', as_of_end(), 'second') }} / 3600.0 as hours_waited_so_far  -- noqa: LT05
     from funnel
     where mql_at is not null
 
@@ -29,9 +29,9 @@ waits as (
         'sql' as starting_stage,
         cast({{ dbt.date_trunc('month', 'sql_at') }} as date) as period_month,
         source,
-        {{ dbt.datediff('sql_at', 'first_action_after_sql_at', 'second') }} / 3600.0
+        {{ dbt.datediff('sql_at', 'first_action_after_sql_at', 'second') }} / 3600.0  -- noqa: LT05
             as hours_to_first_action,
-        {{ dbt.datediff('sql_at', as_of_end(), 'second') }} / 3600.0 as hours_waited_so_far
+        {{ dbt.datediff('sql_at', as_of_end(), 'second') }} / 3600.0 as hours_waited_so_far  -- noqa: LT05
     from funnel
     where sql_at is not null
 
@@ -45,9 +45,9 @@ final as (
         source,
         count(*) as leads,
         count(hours_to_first_action) as leads_with_action,
-        percentile_cont(0.5) within group (order by hours_to_first_action)
+        round(percentile_cont(0.5) within group (order by hours_to_first_action), 3)
             as median_hours_to_first_action,
-        avg(hours_to_first_action) as mean_hours_to_first_action,
+        round(avg(hours_to_first_action), 3) as mean_hours_to_first_action,
         {{ sla_hours }} as sla_hours,
         cast(sum(
             case

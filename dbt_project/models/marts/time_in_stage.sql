@@ -13,7 +13,7 @@ periods as (
     select
         lifecycle_stage,
         exited_at is null as is_open,
-        {{ dbt.datediff('entered_at', 'exited_at', 'second') }} / 86400.0 as days_in_stage
+        {{ dbt.datediff('entered_at', 'exited_at', 'second') }} / 86400.0 as days_in_stage  -- noqa: LT05
     from stage_history
 
 ),
@@ -24,9 +24,9 @@ final as (
         lifecycle_stage,
         cast(sum(case when is_open then 0 else 1 end) as bigint) as completed_periods,
         cast(sum(case when is_open then 1 else 0 end) as bigint) as leads_in_stage_now,
-        percentile_cont(0.5) within group (order by days_in_stage) as median_days,
-        percentile_cont(0.75) within group (order by days_in_stage) as p75_days,
-        avg(days_in_stage) as mean_days
+        round(percentile_cont(0.5) within group (order by days_in_stage), 3) as median_days,
+        round(percentile_cont(0.75) within group (order by days_in_stage), 3) as p75_days,
+        round(avg(days_in_stage), 3) as mean_days
     from periods
     group by lifecycle_stage
 
