@@ -1,8 +1,8 @@
 -- Lifecycle stage history: one row per stage a lead has been in, with entered_at, exited_at, the
 -- reason of the move and the MQL cycle. The stage is evaluated at every moment something could
--- change it: creation, the end of every day with a score snapshot, every sales assessment,
--- opportunity opened or closed, nurture timeout. A moment sees the latest snapshot before it
--- (the previous day's end), so no score is used before it existed. Consecutive moments with the
+-- change it: creation, the end of every day whose score snapshot can change it, every sales
+-- assessment, opportunity opened or closed, nurture timeout. A moment sees the latest snapshot
+-- before it (the previous day's end), so no score is used before it existed. Consecutive moments with the
 -- same stage are merged; backward moves (decayed, recycled, disqualified) stay visible.
 --
 -- Stage at a moment, first match wins:
@@ -119,6 +119,44 @@ sql_ready as (
 
 ),
 
+-- The days whose snapshot can change the stage: the first one, a change in the thresholds
+-- met, and the day an SQL reaches (or leaves) the inactivity limit. Other days repeat the day
+-- before, so they are not evaluated.
+snapshot_changes as (
+
+    select
+        lead_id,
+        as_of_date
+    from (
+        select
+            lead_id,
+            as_of_date,
+            meets_mql_thresholds,
+            meets_sql_threshold,
+            days_since_last_activity,
+            lag(meets_mql_thresholds) over (
+                partition by lead_id order by as_of_date
+            ) as previous_meets_mql,
+            lag(meets_sql_threshold) over (
+                partition by lead_id order by as_of_date
+            ) as previous_meets_sql,
+            lag(days_since_last_activity) over (
+                partition by lead_id order by as_of_date
+            ) as previous_days_since_activity
+        from snapshots
+    ) as compared
+    where
+        previous_meets_mql is null
+        or meets_mql_thresholds != previous_meets_mql
+        or meets_sql_threshold != previous_meets_sql
+        or days_since_last_activity = {{ inactive_days }}
+        or (
+            previous_days_since_activity >= {{ inactive_days }}
+            and days_since_last_activity < previous_days_since_activity
+        )
+
+),
+
 nurture_timeouts as (
 
     select
@@ -143,7 +181,7 @@ moments as (
     select
         lead_id,
         {{ day_end('as_of_date') }}
-    from snapshots
+    from snapshot_changes
     union
     select
         lead_id,
