@@ -2,8 +2,9 @@
 -- reason of the move and the MQL cycle. The stage is evaluated at every moment something could
 -- change it: creation, the end of every day whose score snapshot can change it, every sales
 -- assessment, opportunity opened or closed, nurture timeout. A moment sees the latest snapshot
--- before it (the previous day's end), so no score is used before it existed. Consecutive moments with the
--- same stage are merged; backward moves (decayed, recycled, disqualified) stay visible.
+-- before it (the previous day's end), so no score is used before it existed. Consecutive
+-- moments with the same stage are merged; backward moves (decayed, recycled, disqualified) stay
+-- visible.
 --
 -- Stage at a moment, first match wins:
 --   won / lost    every opportunity of the lead is closed (won if any was won)
