@@ -11,27 +11,21 @@ funnel as (
 
 steps as (
 
+    {%- for step, entered_at, converted_at in [
+        ('mql_to_sql', 'mql_at', 'sql_at'),
+        ('sql_to_opportunity', 'sql_at', 'opportunity_at'),
+    ] %}
+    {% if not loop.first %}union all{% endif %}
     select
-        'mql_to_sql' as conversion_step,
-        cast({{ dbt.date_trunc('month', 'mql_at') }} as date) as period_month,
+        '{{ step }}' as conversion_step,
+        cast({{ dbt.date_trunc('month', entered_at) }} as date) as period_month,
         source,
         count(*) as entered,
-        count(sql_at) as converted
+        count({{ converted_at }}) as converted
     from funnel
-    where mql_at is not null
-    group by cast({{ dbt.date_trunc('month', 'mql_at') }} as date), source
-
-    union all
-
-    select
-        'sql_to_opportunity' as conversion_step,
-        cast({{ dbt.date_trunc('month', 'sql_at') }} as date) as period_month,
-        source,
-        count(*) as entered,
-        count(opportunity_at) as converted
-    from funnel
-    where sql_at is not null
-    group by cast({{ dbt.date_trunc('month', 'sql_at') }} as date), source
+    where {{ entered_at }} is not null
+    group by cast({{ dbt.date_trunc('month', entered_at) }} as date), source
+    {%- endfor %}
 
 ),
 

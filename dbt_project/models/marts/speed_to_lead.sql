@@ -13,27 +13,18 @@ funnel as (
 
 waits as (
 
+    {%- for stage in ['mql', 'sql'] %}
+    {% if not loop.first %}union all{% endif %}
     select
-        'mql' as starting_stage,
-        cast({{ dbt.date_trunc('month', 'mql_at') }} as date) as period_month,
+        '{{ stage }}' as starting_stage,
+        cast({{ dbt.date_trunc('month', stage ~ '_at') }} as date) as period_month,
         source,
-        {{ dbt.datediff('mql_at', 'first_action_after_mql_at', 'second') }} / 3600.0  -- noqa: LT05
+        {{ dbt.datediff(stage ~ '_at', 'first_action_after_' ~ stage ~ '_at', 'second') }} / 3600.0  -- noqa: LT05
             as hours_to_first_action,
-        {{ dbt.datediff('mql_at', as_of_end(), 'second') }} / 3600.0 as hours_waited_so_far  -- noqa: LT05
+        {{ dbt.datediff(stage ~ '_at', as_of_end(), 'second') }} / 3600.0 as hours_waited_so_far  -- noqa: LT05
     from funnel
-    where mql_at is not null
-
-    union all
-
-    select
-        'sql' as starting_stage,
-        cast({{ dbt.date_trunc('month', 'sql_at') }} as date) as period_month,
-        source,
-        {{ dbt.datediff('sql_at', 'first_action_after_sql_at', 'second') }} / 3600.0  -- noqa: LT05
-            as hours_to_first_action,
-        {{ dbt.datediff('sql_at', as_of_end(), 'second') }} / 3600.0 as hours_waited_so_far  -- noqa: LT05
-    from funnel
-    where sql_at is not null
+    where {{ stage }}_at is not null
+    {%- endfor %}
 
 ),
 
