@@ -23,5 +23,5 @@ lint: install         ## ruff and sqlfluff only
 dagster: install      ## the Dagster UI on http://localhost:3000
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dagster dev -w workspace.yaml
 
-dbt-build: install    ## dbt build against the warehouse (run `make run` once first)
-	cd dbt_project && ../$(BIN)/dbt build
+dbt-build: install    ## dbt build with the scoring rules (run `make run` once first)
+	$(BIN)/leadqual dbt build
