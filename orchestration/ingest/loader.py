@@ -22,6 +22,10 @@ import duckdb
 
 from orchestration.ingest.contract import ENTITIES, FILE_SUFFIXES, Column, Entity
 
+# A long free-text field is not a broken row; DuckDB's default limit (2 MB a line) would
+# reject the whole file.
+MAX_CSV_LINE_BYTES = 64 * 1024 * 1024
+
 # Tolerated clock skew before a timestamp counts as "in the future".
 FUTURE_TOLERANCE = "interval 10 minutes"
 
@@ -170,7 +174,8 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         con.execute("drop table if exists reject_scans")
         con.execute(
             "create or replace temp table _file as select row_number() over () as _row_number, *"
-            " from read_csv(?, all_varchar = true, header = true, store_rejects = true)",
+            " from read_csv(?, all_varchar = true, header = true, store_rejects = true,"
+            f" max_line_size = {MAX_CSV_LINE_BYTES})",
             [str(path)],
         )
         con.execute(
@@ -459,7 +464,7 @@ def ingest_entity(
         try:
             rows = _stage_file(con, path)
         except duckdb.Error as error:
-            message = str(error).splitlines()[0]
+            message = " ".join(line.strip() for line in str(error).splitlines()[:3])
             result.files_unreadable[relative] = message
             ledger.append((relative, size, mtime, sha, file_seq, "unreadable", message, None))
         else:

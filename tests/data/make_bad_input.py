@@ -1,0 +1,109 @@
+"""The bad-input corpus: one small landing folder per case, written by the tests.
+
+``python tests/data/make_bad_input.py DIR`` writes it to DIR for a look by hand. Each case holds
+one valid lead (L1), so rows that refer to it are otherwise valid.
+"""
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+LEAD = "lead_id,created_at,email\nL1,2026-05-01T10:00:00Z,a@x.io\n"
+EVENTS = "event_id,lead_id,event_type,occurred_at,properties\n"
+
+CASES: dict[str, dict[str, bytes | str]] = {
+    "missing_required_column": {"leads/leads.csv": "lead_id,email\nL1,a@x.io\nL2,b@x.io\n"},
+    "wrong_types": {
+        "leads/leads.csv": LEAD,
+        "accounts/accounts.csv": "account_id,employee_count,budget\nA1,many,12.5k\nA2,10,5000\n",
+    },
+    "empty_file": {"leads/leads.csv": LEAD, "leads/empty.csv": ""},
+    "header_only": {"leads/leads.csv": LEAD, "leads/header_only.csv": "lead_id,created_at\n"},
+    "truncated_last_line": {
+        "leads/leads.csv": LEAD + "L2,2026-05-01T11:00:00Z,b@x.io\nL3,2026-05-0",
+    },
+    "semicolon_delimiter": {
+        "leads/leads.csv": "lead_id;created_at;email\nL1;2026-05-01T10:00:00Z;a@x.io\n"
+    },
+    "non_utf8_bytes": {
+        "leads/leads.csv": LEAD,
+        "leads/latin1.csv": "lead_id,created_at,first_name\nL2,2026-05-01T10:00:00Z,Ren".encode()
+        + b"\xe9\n",
+    },
+    "duplicate_ids": {"leads/leads.csv": LEAD + "L1,2026-05-02T10:00:00Z,a@x.io\n"},
+    "events_for_unknown_leads": {
+        "leads/leads.csv": LEAD,
+        "events/events.csv": EVENTS + "E1,L404,page_view,2026-05-02T10:00:00Z,\n",
+    },
+    "future_timestamps": {
+        "leads/leads.csv": LEAD,
+        "events/events.csv": EVENTS + "E1,L1,page_view,2099-05-02T10:00:00Z,\n",
+    },
+    "closed_before_created": {
+        "leads/leads.csv": LEAD,
+        "opportunities/opportunities.csv": "opportunity_id,lead_id,created_at,closed_at,is_won\n"
+        "O1,L1,2026-05-10T00:00:00Z,2026-05-01T00:00:00Z,false\n",
+    },
+    "negative_spend": {
+        "leads/leads.csv": LEAD,
+        "marketing_spend/spend.csv": "spend_date,source,amount\n2026-05-01,paid_search,-250\n",
+    },
+    "extra_unknown_columns": {
+        "leads/leads.csv": "lead_id,created_at,email,favourite_colour,Lead Score (old)\n"
+        "L1,2026-05-01T10:00:00Z,a@x.io,green,55\n"
+    },
+    "huge_field": {
+        "leads/leads.csv": LEAD,
+        "leads/huge.csv": "lead_id,created_at,job_title\nL2,2026-05-01T10:00:00Z,"
+        + "x" * 3_000_000
+        + "\nL3,2026-05-01T10:00:00Z,CTO\n",
+    },
+    "invalid_json_properties": {
+        "leads/leads.csv": LEAD,
+        "events/events.csv": EVENTS + 'E1,L1,page_view,2026-05-02T10:00:00Z,"{""a"": 1"\n',
+    },
+    "mixed_timestamp_formats": {
+        "leads/leads.csv": "lead_id,created_at\n"
+        "L1,2026-05-01T10:00:00Z\nL2,2026-05-01 10:00:00\nL3,2026-05-01\n"
+        "L4,2026-05-01T12:00:00+02:00\nL5,05/01/2026\n"
+    },
+    "byte_order_mark": {"leads/leads.csv": "\ufeff" + LEAD},
+    "quoted_newlines": {
+        "leads/leads.csv": 'lead_id,created_at,job_title\nL1,2026-05-01T10:00:00Z,"Head of\nData"\n'
+    },
+    "crlf_line_ends": {"leads/leads.csv": LEAD.replace("\n", "\r\n")},
+    "parquet_with_another_schema": {
+        "leads/leads.csv": LEAD,
+        "accounts/accounts.parquet": pa.table(
+            {"id": ["A1"], "employees": pa.array([10], pa.int64()), "industry": ["software"]}
+        ),
+    },
+    "jsonl_with_a_broken_line": {
+        "leads/leads.csv": LEAD,
+        "opportunities/opportunities.jsonl": '{"opportunity_id": "O1", "lead_id": "L1", '
+        '"created_at": "2026-05-10T00:00:00Z"}\n{"opportunity_id": "O2", "lead_id": \n',
+    },
+    "unknown_file_type": {"leads/leads.csv": LEAD, "leads/notes.txt": "not data\n"},
+}
+
+
+def write_case(case: str, root: Path) -> Path:
+    """Write one case's landing folder under root and return it."""
+    for relative, content in CASES[case].items():
+        path = root / case / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, pa.Table):
+            pq.write_table(content, path)
+        elif isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_bytes(content.encode("utf-8"))
+    return root / case
+
+
+if __name__ == "__main__":
+    import sys
+
+    for name in CASES:
+        write_case(name, Path(sys.argv[1]))

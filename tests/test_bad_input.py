@@ -1,0 +1,111 @@
+"""The bad-input corpus (tests/data/make_bad_input.py): for every broken landing file, ingest
+either loads what is valid and quarantines the rest with its reason, or reports the file it could
+not read; rows are conserved and no run fails with a traceback."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster_duckdb import DuckDBResource
+
+from orchestration.ingest.assets import build_ingest_assets
+from orchestration.ingest.contract import ENTITIES
+from orchestration.resources import LandingZone
+from tests.data.make_bad_input import CASES, write_case
+
+# case -> {entity: (rows in its files, rows accepted, {reject reason: rows})}
+EXPECTED = {
+    "missing_required_column": {"leads": (2, 0, {"missing_required": 2})},
+    "wrong_types": {"accounts": (2, 1, {"unparseable_type": 1})},
+    "empty_file": {"leads": (1, 1, {})},
+    "header_only": {"leads": (1, 1, {})},
+    "truncated_last_line": {"leads": (3, 2, {"malformed_line": 1})},
+    "semicolon_delimiter": {"leads": (1, 1, {})},
+    "non_utf8_bytes": {"leads": (2, 1, {"malformed_line": 1})},
+    "duplicate_ids": {"leads": (2, 1, {"duplicate_id_in_file": 1})},
+    "events_for_unknown_leads": {"events": (1, 0, {"unknown_lead": 1})},
+    "future_timestamps": {"events": (1, 0, {"future_timestamp": 1})},
+    "closed_before_created": {"opportunities": (1, 0, {"closed_before_created": 1})},
+    "negative_spend": {"marketing_spend": (1, 0, {"negative_value": 1})},
+    "extra_unknown_columns": {"leads": (1, 1, {})},
+    "huge_field": {"leads": (3, 3, {})},
+    "invalid_json_properties": {"events": (1, 0, {"unparseable_type": 1})},
+    "mixed_timestamp_formats": {"leads": (5, 4, {"unparseable_type": 1})},
+    "byte_order_mark": {"leads": (1, 1, {})},
+    "quoted_newlines": {"leads": (1, 1, {})},
+    "crlf_line_ends": {"leads": (1, 1, {})},
+    "parquet_with_another_schema": {"accounts": (1, 0, {"missing_required": 1})},
+    "jsonl_with_a_broken_line": {"opportunities": (2, 1, {"malformed_line": 1})},
+    "unknown_file_type": {"leads": (1, 1, {})},
+}
+
+
+def test_the_corpus_covers_at_least_twenty_cases():
+    assert set(EXPECTED) == set(CASES)
+    assert len(CASES) >= 20
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_is_quarantined_with_its_reason_and_rows_are_conserved(case, tmp_path):
+    landing = write_case(case, tmp_path)
+    warehouse = tmp_path / "warehouse.duckdb"
+    result = dg.materialize(
+        build_ingest_assets(),
+        resources={
+            "warehouse": DuckDBResource(database=str(warehouse)),
+            "landing": LandingZone(path=str(landing)),
+        },
+        raise_on_error=False,
+    )
+    assert result.success, "bad input must not fail the run"
+    metadata = {
+        event.asset_key.path[1]: event.materialization.metadata
+        for event in result.get_asset_materialization_events()
+    }
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for entity in ENTITIES:
+            rows, accepted, reasons = EXPECTED[case].get(
+                entity, (1, 1, {}) if entity == "leads" else (0, 0, {})
+            )
+            meta = metadata[entity]
+            assert meta["rows_read"].value == rows, entity
+            assert meta["rows_accepted"].value == accepted, entity
+            assert meta["reject_reasons"].value == reasons, entity
+            stored = con.execute(f"select count(*) from raw.{entity}").fetchall()[0][0]
+            rejected = con.execute(
+                f"select count(*) from raw.{entity}_rejects where reason != ''"
+            ).fetchall()[0][0]
+            assert stored + rejected == rows, f"{entity}: rows must be conserved"
+    if case == "unknown_file_type":
+        assert metadata["leads"]["files_ignored"].value == ["leads/notes.txt"]
+    if case == "extra_unknown_columns":
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            extra = con.execute("select _extra_columns from raw.leads").fetchall()[0][0]
+        assert extra == '{"favourite_colour":"green","lead score (old)":"55"}'
+
+
+def test_an_unreadable_file_is_one_reject_row_with_the_readers_message(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "leads").mkdir(parents=True)
+    (landing / "leads" / "leads.csv").write_text("lead_id,created_at\nL1,2026-05-01\n")
+    (landing / "leads" / "broken.parquet").write_bytes(b"PAR1 this is not parquet")
+    warehouse = tmp_path / "warehouse.duckdb"
+    result = dg.materialize(
+        build_ingest_assets(),
+        resources={
+            "warehouse": DuckDBResource(database=str(warehouse)),
+            "landing": LandingZone(path=str(landing)),
+        },
+        raise_on_error=False,
+    )
+    assert result.success
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rejects = con.execute(
+            "select _source_file, reason_code, reason from raw.leads_rejects"
+        ).fetchall()
+    assert len(rejects) == 1
+    source_file, code, reason = rejects[0]
+    assert (source_file, code) == ("leads/broken.parquet", "unreadable_file")
+    assert reason.startswith("the file could not be read: ")
+    assert "Traceback" not in reason
