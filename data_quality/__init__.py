@@ -1,5 +1,5 @@
 """Quality gates: Great Expectations 1.x suites that Dagster runs as blocking asset checks.
 
-This package knows nothing of Dagster. The suites are not written yet; until they are, the dbt
-tests (asset checks on the dbt models) are the only gates.
+This package knows nothing of Dagster: ``suites/`` builds one ExpectationSuite per gated table,
+``validate.py`` runs a suite on a bounded pandas frame and summarises the result.
 """

@@ -195,6 +195,18 @@ def _print_failures(result) -> None:
             error = error.cause
         message = error.message.strip().splitlines()[-1] if error.message.strip() else ""
         print(f"  step {event.step_key}: {message}", file=sys.stderr)
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            continue
+        asset = evaluation.asset_key.to_user_string()
+        print(f"  check {evaluation.check_name} on {asset} failed", file=sys.stderr)
+        examples = evaluation.metadata.get("failing_examples")
+        for failure in examples.value if examples else []:
+            print(
+                f"    {failure['expectation']} on {failure['column']}:"
+                f" {failure['unexpected_count']} rows, e.g. {failure['examples'][:3]}",
+                file=sys.stderr,
+            )
 
 
 def _print_summary(result, settings: Settings, elapsed: float) -> None:

@@ -13,6 +13,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.assets import build_ingest_assets, build_landing_specs
+from orchestration.quality.checks import QUALITY_CHECKS
 from orchestration.resources import LandingZone, ServingArea, load_settings
 from orchestration.serving.assets import build_bi_release_asset
 from orchestration.transform.assets import build_dbt_assets, scoring_rules
@@ -42,6 +43,7 @@ def build_definitions() -> dg.Definitions:
             dbt_assets,
             build_bi_release_asset(mart_keys),
         ],
+        asset_checks=QUALITY_CHECKS,
         jobs=[daily_job],
         schedules=[
             dg.ScheduleDefinition(

@@ -1,0 +1,1 @@
+"""One module per gated table, each with ``build_suite() -> ExpectationSuite``."""
