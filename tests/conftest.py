@@ -4,6 +4,7 @@ the whole daily job on it, materialized in-process against a real DuckDB file an
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -85,3 +86,16 @@ def pipeline(sample_landing, tmp_path_factory) -> Iterator[PipelineRun]:
         result = execute_daily_job()
         assert result.success, "the daily job failed on the sample data"
         yield PipelineRun(landing, warehouse, manifest, result)
+
+
+@pytest.fixture
+def pipeline_copy(pipeline, pipeline_env, tmp_path) -> PipelineRun:
+    """A private copy of the sample run (landing folder, warehouse, serving area) to change,
+    with the environment pointing at it."""
+    landing = tmp_path / "landing"
+    shutil.copytree(pipeline.landing, landing)
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(pipeline.warehouse, warehouse)
+    shutil.copytree(pipeline.warehouse.parent / "serving", tmp_path / "serving", symlinks=True)
+    pipeline_env(landing, warehouse)
+    return PipelineRun(landing, warehouse, pipeline.manifest, pipeline.result)

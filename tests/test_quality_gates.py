@@ -5,7 +5,6 @@ examples."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 from orchestration.cli import execute_daily_job, main
@@ -29,18 +28,11 @@ def test_quality_suites_pass_on_the_sample_data(pipeline):
         assert evaluations[name].metadata["rows_validated"].value > 0
 
 
-def test_a_failed_gate_publishes_nothing_and_names_the_failing_examples(
-    pipeline, pipeline_env, tmp_path
-):
-    landing = tmp_path / "landing"
-    shutil.copytree(pipeline.landing, landing)
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(pipeline.warehouse, warehouse)
-    serving = tmp_path / "serving"
-    shutil.copytree(pipeline.warehouse.parent / "serving", serving, symlinks=True)
+def test_a_failed_gate_publishes_nothing_and_names_the_failing_examples(pipeline_copy):
+    landing = pipeline_copy.landing
+    serving = pipeline_copy.warehouse.parent / "serving"
     current_before = (serving / "current").resolve()
     published_before = _tree_digest(current_before)
-    pipeline_env(landing, warehouse)
 
     rows = "".join(f"B-{n},2026-06-30T08:00:00Z,not-an-email-{n}\n" for n in range(20))
     (landing / "leads" / "zz_bad_emails.csv").write_text("lead_id,created_at,email\n" + rows)
@@ -63,16 +55,11 @@ def test_a_failed_gate_publishes_nothing_and_names_the_failing_examples(
     assert _tree_digest(current_before) == published_before
 
 
-def test_the_cli_names_the_failed_check_and_its_examples(pipeline, tmp_path, capsys, monkeypatch):
-    landing = tmp_path / "landing"
-    shutil.copytree(pipeline.landing, landing)
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(pipeline.warehouse, warehouse)
-    (landing / "leads" / "zz_bad_emails.csv").write_text(
+def test_the_cli_names_the_failed_check_and_its_examples(pipeline_copy, capsys):
+    (pipeline_copy.landing / "leads" / "zz_bad_emails.csv").write_text(
         "lead_id,created_at,email\nB-1,2026-06-30T08:00:00Z,nobody\n"
     )
-    monkeypatch.setenv("LEADQUAL_AS_OF_DATE", "2026-06-30")
-    code = main(["run", "--landing-dir", str(landing), "--warehouse", str(warehouse)])
+    code = main(["run"])
     err = capsys.readouterr().err
     assert code == 1
     assert "check raw_leads_suite on raw/leads failed" in err

@@ -3,8 +3,6 @@ sees half an update, and sees the new data once it reconnects. The report opens 
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 
 from orchestration.cli import execute_daily_job
@@ -17,16 +15,9 @@ NEW_LEAD = (
 )
 
 
-def test_a_bi_reader_never_blocks_the_run_and_sees_new_data_after_reconnecting(
-    pipeline, pipeline_env, tmp_path
-):
-    landing = tmp_path / "landing"
-    shutil.copytree(pipeline.landing, landing)
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(pipeline.warehouse, warehouse)
-    serving = warehouse.parent / "serving"
-    shutil.copytree(pipeline.warehouse.parent / "serving", serving, symlinks=True)
-    pipeline_env(landing, warehouse)
+def test_a_bi_reader_never_blocks_the_run_and_sees_new_data_after_reconnecting(pipeline_copy):
+    landing = pipeline_copy.landing
+    serving = pipeline_copy.warehouse.parent / "serving"
 
     reader = duckdb.connect(str(serving / "current" / SERVING_DB_NAME), read_only=True)
     leads_before = reader.execute("select count(*) from leads").fetchall()[0][0]
