@@ -7,8 +7,3 @@
     {%- endfor -%}
     {{ dbt.concat(parts) }}
 {%- endmacro %}
-
-{#- A list of string literals for IN: ('a', 'b'). -#}
-{% macro quoted_list(values) -%}
-    ({% for value in values %}'{{ value }}'{% if not loop.last %}, {% endif %}{% endfor %})
-{%- endmacro %}

@@ -589,20 +589,28 @@ def _write_unreadable_files(
 def _write_ledger(
     con: duckdb.DuckDBPyConnection, entity: Entity, ledger: list[tuple], load_id: str
 ) -> None:
-    for relative, size, mtime, sha, seq, status, error, rows in ledger:
-        counts = con.execute(
-            """
-            select count(*) filter (where len(__problems) = 0),
-                count(*) filter (where len(__problems) > 0)
-            from _checked where _file_seq = ?
-            """,
-            [seq],
-        ).fetchall()[0]
-        malformed = con.execute(
-            "select count(*) from _incoming_malformed where _file_seq = ?", [seq]
-        ).fetchall()[0][0]
-        con.execute(
-            "insert into raw._ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+    if not ledger:
+        return
+    counts = dict.fromkeys((entry[4] for entry in ledger), (0, 0))
+    counts.update(
+        {
+            seq: (accepted, rejected)
+            for seq, accepted, rejected in con.execute(
+                """
+                select _file_seq, sum(accepted)::bigint, sum(rejected)::bigint from (
+                    select _file_seq, (len(__problems) = 0)::int as accepted,
+                        (len(__problems) > 0)::int as rejected
+                    from _checked where not _requeued
+                    union all
+                    select _file_seq, 0, 1 from _incoming_malformed
+                ) group by _file_seq
+                """
+            ).fetchall()
+        }
+    )
+    con.executemany(
+        "insert into raw._ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        [
             [
                 entity.name,
                 relative,
@@ -613,8 +621,9 @@ def _write_ledger(
                 status,
                 error,
                 rows,
-                counts[0],
-                counts[1] + malformed,
+                *counts[seq],
                 load_id,
-            ],
-        )
+            ]
+            for relative, size, mtime, sha, seq, status, error, rows in ledger
+        ],
+    )
