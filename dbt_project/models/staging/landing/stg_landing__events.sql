@@ -15,7 +15,8 @@ final as (
         occurred_at,
         lower(page_url) as page_url,
         properties as properties_json,
-        _source_file as source_file
+        _source_file as source_file,
+        _load_id as load_id
 
     from source
 
