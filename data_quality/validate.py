@@ -2,16 +2,25 @@
 
 GE 1.x validates DuckDB tables only through its SQL datasource, which cannot read DuckDB here, so
 callers pass a frame of bounded size: the rows of one load, or only the columns a suite needs.
+
+With ``quality_dir`` the validation goes through a file-backed Great Expectations project in
+``<quality_dir>/great_expectations``, which keeps every result, and renders it into the Data Docs
+site ``<quality_dir>/data_docs/index.html``: one page per suite and run, failures first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import great_expectations as gx
 import pandas as pd
+from great_expectations.core.run_identifier import RunIdentifier
 
 FAILING_EXAMPLES = 10
+DATASOURCE = "frames"
+BATCH = "whole_frame"
 
 
 @dataclass
@@ -22,38 +31,126 @@ class ValidationSummary:
     failed: int
     rows: int
     failures: list[dict] = field(default_factory=list)
+    data_docs: str | None = None
 
 
-def validate(suite: gx.ExpectationSuite, frame: pd.DataFrame) -> ValidationSummary:
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
-    asset = context.data_sources.add_pandas("frames").add_dataframe_asset(suite.name)
-    batch = asset.add_batch_definition_whole_dataframe("whole_frame")
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=suite.name, data=batch, suite=context.suites.add(suite))
-    )
-    result = definition.run(
-        batch_parameters={"dataframe": frame}, result_format={"result_format": "SUMMARY"}
-    )
-    failures = [
-        {
-            "expectation": outcome.expectation_config.type,
-            "column": outcome.expectation_config.kwargs.get("column"),
-            "unexpected_count": outcome.result.get("unexpected_count"),
-            "unexpected_percent": outcome.result.get("unexpected_percent"),
-            "examples": [str(value) for value in outcome.result.get("partial_unexpected_list", [])][
-                :FAILING_EXAMPLES
-            ],
-            "observed_value": str(outcome.result.get("observed_value", "")) or None,
-        }
-        for outcome in result.results
-        if not outcome.success
-    ]
+def data_docs_index(quality_dir: Path) -> Path:
+    return Path(quality_dir) / "data_docs" / "index.html"
+
+
+def validate(
+    suite: gx.ExpectationSuite,
+    frame: pd.DataFrame,
+    *,
+    key_columns: Sequence[str] = (),
+    quality_dir: Path | None = None,
+    run_name: str | None = None,
+) -> ValidationSummary:
+    """Validate ``frame``; failing examples name the rows by ``key_columns`` when given."""
+    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": FAILING_EXAMPLES}
+    if key_columns:
+        result_format["unexpected_index_column_names"] = list(key_columns)
+    if quality_dir is None:
+        result = _ephemeral_run(suite, frame, result_format)
+    else:
+        result = _documented_run(suite, frame, result_format, Path(quality_dir), run_name)
     return ValidationSummary(
         suite=suite.name,
         success=bool(result.success),
         evaluated=result.statistics["evaluated_expectations"],
         failed=result.statistics["unsuccessful_expectations"],
         rows=len(frame),
-        failures=failures,
+        failures=[
+            _failure(outcome, key_columns) for outcome in result.results if not outcome.success
+        ],
+        data_docs=str(data_docs_index(quality_dir)) if quality_dir is not None else None,
     )
+
+
+def _ephemeral_run(suite, frame, result_format):
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    batch = (
+        context.data_sources.add_pandas(DATASOURCE)
+        .add_dataframe_asset(suite.name)
+        .add_batch_definition_whole_dataframe(BATCH)
+    )
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=suite.name, data=batch, suite=context.suites.add(suite))
+    )
+    return definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+
+
+def _documented_run(suite, frame, result_format, quality_dir: Path, run_name: str | None):
+    context = gx.get_context(mode="file", project_root_dir=str(quality_dir / "great_expectations"))
+    context.variables.progress_bars = {"globally": False}
+    site_dir = str(data_docs_index(quality_dir).parent)
+    site = context.variables.data_docs_sites["local_site"]
+    if site["store_backend"]["base_directory"] != site_dir:
+        site["store_backend"]["base_directory"] = site_dir
+        site["show_how_to_buttons"] = False
+        context.update_data_docs_site("local_site", site)
+    source = context.data_sources.add_or_update_pandas(DATASOURCE)
+    try:
+        asset = source.get_asset(suite.name)
+    except LookupError:
+        asset = source.add_dataframe_asset(suite.name)
+    try:
+        batch = asset.get_batch_definition(BATCH)
+    except KeyError:
+        batch = asset.add_batch_definition_whole_dataframe(BATCH)
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(
+            name=suite.name, data=batch, suite=context.suites.add_or_update(suite)
+        )
+    )
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=suite.name,
+            validation_definitions=[definition],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+            result_format=result_format,
+        )
+    )
+    outcome = checkpoint.run(
+        batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name)
+    )
+    return next(iter(outcome.run_results.values()))
+
+
+def _failure(outcome, key_columns: Sequence[str]) -> dict:
+    config = outcome.expectation_config
+    result = outcome.result
+    column = config.kwargs.get("column")
+    if key_columns and result.get("partial_unexpected_index_list"):
+        examples = [
+            _row_example(row, key_columns, column)
+            for row in result["partial_unexpected_index_list"]
+        ]
+    else:
+        examples = [str(value) for value in result.get("partial_unexpected_list", [])]
+    observed = result.get("observed_value")
+    return {
+        "expectation": config.type,
+        "column": column,
+        "unexpected_count": result.get("unexpected_count"),
+        "unexpected_percent": result.get("unexpected_percent"),
+        "examples": examples[:FAILING_EXAMPLES],
+        "observed_value": None if observed is None else str(observed),
+        "expected": _expected(config.kwargs),
+    }
+
+
+def _row_example(row: dict, key_columns: Sequence[str], column: str | None) -> str:
+    key = ", ".join(str(row.get(name)) for name in key_columns)
+    values = [f"{name}={row[name]!s}" for name in row if name not in key_columns]
+    return f"{key}: {', '.join(values)}" if values and column not in key_columns else key
+
+
+def _expected(kwargs: dict) -> str | None:
+    """The bound or set an expectation wanted, for messages ("between 0 and 100")."""
+    parts = []
+    for name in ("min_value", "max_value", "value_set", "regex", "mostly"):
+        if kwargs.get(name) is not None:
+            parts.append(f"{name}={kwargs[name]}")
+    return ", ".join(parts) or None

@@ -186,6 +186,10 @@ def execute_daily_job(log_level: str = "WARNING"):
 
 
 def _print_failures(result) -> None:
+    import dagster as dg
+
+    from orchestration.quality.alerts import describe_check
+
     print("The daily job failed:", file=sys.stderr)
     for event in result.all_events:
         if event.event_type_value != "STEP_FAILURE":
@@ -196,17 +200,16 @@ def _print_failures(result) -> None:
         message = error.message.strip().splitlines()[-1] if error.message.strip() else ""
         print(f"  step {event.step_key}: {message}", file=sys.stderr)
     for evaluation in result.get_asset_check_evaluations():
-        if evaluation.passed:
+        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
             continue
-        asset = evaluation.asset_key.to_user_string()
-        print(f"  check {evaluation.check_name} on {asset} failed", file=sys.stderr)
-        examples = evaluation.metadata.get("failing_examples")
-        for failure in examples.value if examples else []:
-            print(
-                f"    {failure['expectation']} on {failure['column']}:"
-                f" {failure['unexpected_count']} rows, e.g. {failure['examples'][:3]}",
-                file=sys.stderr,
-            )
+        for line in describe_check(evaluation):
+            print(f"  {line}", file=sys.stderr)
+    settings = load_settings()
+    print(
+        "Nothing was published: sales and BI keep the outputs of the last good run.\n"
+        f"Alert written to {settings.quality_dir / 'alerts.jsonl'}",
+        file=sys.stderr,
+    )
 
 
 def _print_summary(result, settings: Settings, elapsed: float) -> None:

@@ -13,8 +13,9 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.assets import build_ingest_assets, build_landing_specs
-from orchestration.quality.checks import QUALITY_CHECKS
-from orchestration.resources import LandingZone, ServingArea, load_settings
+from orchestration.quality.alerts import alert_on_failure
+from orchestration.quality.checks import build_quality_checks
+from orchestration.resources import LandingZone, QualityArea, ServingArea, load_settings
 from orchestration.serving.assets import build_bi_release_asset
 from orchestration.transform.assets import build_dbt_assets, scoring_rules
 from orchestration.transform.project import dbt_project
@@ -33,7 +34,8 @@ def build_definitions() -> dg.Definitions:
         DAILY_JOB_NAME,
         selection=dg.AssetSelection.all() - dg.AssetSelection.groups("landing"),
         description="Ingest new landing files, build and test every dbt model, then publish the "
-        "marts and the report for BI.",
+        "marts and the report for BI once every quality gate has passed.",
+        hooks={alert_on_failure},
     )
     return dg.Definitions(
         assets=[
@@ -43,7 +45,7 @@ def build_definitions() -> dg.Definitions:
             dbt_assets,
             build_bi_release_asset(mart_keys),
         ],
-        asset_checks=QUALITY_CHECKS,
+        asset_checks=build_quality_checks(),
         jobs=[daily_job],
         schedules=[
             dg.ScheduleDefinition(
@@ -60,6 +62,9 @@ def build_definitions() -> dg.Definitions:
             ),
             "landing": LandingZone(path=str(settings.landing_dir)),
             "serving": ServingArea(path=str(settings.serving_dir)),
+            "quality": QualityArea(
+                gates_file=str(settings.quality_gates_file), path=str(settings.quality_dir)
+            ),
             "dbt": DbtCliResource(project_dir=dbt_project),
         },
         executor=dg.in_process_executor,

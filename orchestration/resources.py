@@ -12,6 +12,9 @@ and a plain ``dbt build`` all agree:
   to disk (dbt and ingest). Default: ``4GB``.
 - ``LEADQUAL_SERVING_DIR``: where BI tools read the exported marts and the report
   (``<dir>/current``). Default: ``serving`` next to the warehouse.
+- ``LEADQUAL_QUALITY_GATES``: the quality gate limits. Default: ``data_quality/gates.yml``.
+- ``LEADQUAL_QUALITY_DIR``: where the gates keep Great Expectations Data Docs and where alerts
+  are written (``alerts.jsonl``). Default: ``quality`` next to the warehouse.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -32,6 +36,9 @@ AS_OF_DATE_ENV = "LEADQUAL_AS_OF_DATE"
 SERVING_DIR_ENV = "LEADQUAL_SERVING_DIR"
 MEMORY_LIMIT_ENV = "LEADQUAL_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "4GB"
+QUALITY_GATES_ENV = "LEADQUAL_QUALITY_GATES"
+QUALITY_DIR_ENV = "LEADQUAL_QUALITY_DIR"
+DEFAULT_QUALITY_GATES = REPO_ROOT / "data_quality" / "gates.yml"
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,8 @@ class Settings:
     landing_dir_is_configured: bool
     serving_dir: Path
     memory_limit: str
+    quality_gates_file: Path
+    quality_dir: Path
 
 
 def load_settings() -> Settings:
@@ -58,13 +67,24 @@ def load_settings() -> Settings:
     warehouse = warehouse.expanduser().resolve()
     os.environ[WAREHOUSE_ENV] = str(warehouse)
     serving = os.environ.get(SERVING_DIR_ENV)
+    quality_gates = os.environ.get(QUALITY_GATES_ENV)
+    quality_dir = os.environ.get(QUALITY_DIR_ENV)
     return Settings(
         landing_dir=_resolved(landing) if landing else DEFAULT_DATA_DIR / "landing",
         warehouse_path=warehouse,
         landing_dir_is_configured=bool(landing),
         serving_dir=_resolved(serving) if serving else warehouse.parent / "serving",
         memory_limit=os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
+        quality_gates_file=_resolved(quality_gates) if quality_gates else DEFAULT_QUALITY_GATES,
+        quality_dir=_resolved(quality_dir) if quality_dir else warehouse.parent / "quality",
     )
+
+
+def as_of_date() -> date:
+    """The day being scored, read when a run needs it (a long-lived Dagster process must not
+    keep the day it started on). Same rule as dbt's as_of_date macro: the env var, else today."""
+    configured = os.environ.get(AS_OF_DATE_ENV)
+    return date.fromisoformat(configured) if configured else datetime.now(UTC).date()
 
 
 def _resolved(path: str) -> Path:
@@ -89,3 +109,18 @@ class ServingArea(dg.ConfigurableResource):
     @property
     def root(self) -> Path:
         return Path(self.path)
+
+
+class QualityArea(dg.ConfigurableResource):
+    """The quality gates' limits file and the folder for Data Docs and alerts."""
+
+    gates_file: str
+    path: str
+
+    @property
+    def root(self) -> Path:
+        return Path(self.path)
+
+    @property
+    def alert_file(self) -> Path:
+        return self.root / "alerts.jsonl"

@@ -1,53 +1,273 @@
-"""Blocking asset checks that run the data_quality suites. A failed check stops every asset
-downstream of it in the run, publishing included, and names its failing examples."""
+"""The quality gates: blocking asset checks that run the data_quality suites.
+
+Every gated asset has one check named ``great_expectations``. A failed gate stops every asset
+downstream of it in the run, publishing included; its metadata holds the GE result summary and
+the failing examples, and the Data Docs of the run are written to ``<quality dir>/data_docs``.
+Frames stay bounded: raw tables are checked on the rows this run loaded, events on this run's
+rows plus one aggregate, marts on the columns the suite needs.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import dagster as dg
+import duckdb
+import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from data_quality.suites import leads_mart, raw_leads
-from data_quality.validate import ValidationSummary, validate
+from data_quality.gates import GateSettings, GateSettingsError, load_gate_settings
+from data_quality.suites import (
+    leads_mart,
+    load_rejects,
+    publish_list,
+    raw,
+    score_snapshots,
+    stage_history,
+    staged_events,
+    staged_leads,
+)
+from data_quality.validate import ValidationSummary, data_docs_index, validate
+from orchestration.ingest.contract import ENTITIES, EVENT_TYPES, Entity
+from orchestration.resources import QualityArea, as_of_date
+from orchestration.scoring.rules import load_scoring_config
+
+GATE_CHECK_NAME = "great_expectations"
 
 
-def _result(summary: ValidationSummary) -> dg.AssetCheckResult:
+@dataclass
+class GateRun:
+    """What one gate check works with: the warehouse, the run, the limits, the as-of day."""
+
+    con: duckdb.DuckDBPyConnection
+    run_id: str
+    settings: GateSettings
+    quality: QualityArea
+    as_of: date = field(default_factory=as_of_date)
+    row_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def as_of_end(self) -> datetime:
+        return datetime.combine(self.as_of + timedelta(days=1), time())
+
+    def frame(self, sql: str, **params) -> pd.DataFrame:
+        return self.con.execute(sql, params).df()
+
+    def validate(
+        self, suite, frame: pd.DataFrame, key: list[str] | tuple = ()
+    ) -> ValidationSummary:
+        return validate(
+            suite,
+            frame,
+            key_columns=key,
+            quality_dir=self.quality.root,
+            run_name=self.run_id,
+        )
+
+    def allowed_rows(self, table: str, current_rows: int) -> tuple[int, int] | None:
+        """Row-count bounds from the last passing gate on ``table``; remembers today's count."""
+        self.row_counts[table] = current_rows
+        change = self.settings.row_count_change.get(table)
+        if change is None:
+            return None
+        previous = self.con.execute(
+            "select row_count from quality.gate_row_counts where table_name = ? "
+            "order by recorded_at desc limit 1",
+            [table],
+        ).fetchone()
+        return change.bounds(previous[0] if previous else None)
+
+    def remember_row_counts(self) -> None:
+        if not self.row_counts:
+            return
+        self.con.executemany(
+            "insert into quality.gate_row_counts values (?, ?, ?, now())",
+            [[table, self.run_id, rows] for table, rows in self.row_counts.items()],
+        )
+
+
+Validations = Callable[[GateRun], list[ValidationSummary]]
+
+
+def _gate(
+    asset: dg.AssetKey, description: str, validations: Validations
+) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=asset, name=GATE_CHECK_NAME, blocking=True, description=description)
+    def gate(
+        context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource, quality: QualityArea
+    ) -> dg.AssetCheckResult:
+        try:
+            settings = load_gate_settings(Path(quality.gates_file))
+        except GateSettingsError as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from None
+        with warehouse.get_connection() as con:
+            con.execute(
+                "create schema if not exists quality; create table if not exists "
+                "quality.gate_row_counts (table_name varchar, run_id varchar, row_count bigint, "
+                "recorded_at timestamp)"
+            )
+            run = GateRun(con, context.run.run_id, settings, quality)
+            summaries = validations(run)
+            passed = all(summary.success for summary in summaries)
+            if passed:
+                run.remember_row_counts()
+        return _result(summaries, run.row_counts, quality)
+
+    return gate
+
+
+def _result(
+    summaries: list[ValidationSummary], row_counts: dict[str, int], quality: QualityArea
+) -> dg.AssetCheckResult:
+    failures = [
+        {"suite": summary.suite, **failure} for summary in summaries for failure in summary.failures
+    ]
     return dg.AssetCheckResult(
-        passed=summary.success,
+        passed=all(summary.success for summary in summaries),
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
-            "suite": summary.suite,
-            "rows_validated": summary.rows,
-            "expectations_evaluated": summary.evaluated,
-            "expectations_failed": summary.failed,
-            "failing_examples": dg.MetadataValue.json(summary.failures),
+            "suites": ", ".join(summary.suite for summary in summaries),
+            "rows_validated": sum(summary.rows for summary in summaries),
+            "expectations_evaluated": sum(summary.evaluated for summary in summaries),
+            "expectations_failed": sum(summary.failed for summary in summaries),
+            "failing_examples": dg.MetadataValue.json(failures),
+            "row_counts": dg.MetadataValue.json(row_counts),
+            "data_docs": dg.MetadataValue.path(str(data_docs_index(quality.root))),
         },
     )
 
 
-@dg.asset_check(
-    asset=dg.AssetKey(["raw", "leads"]),
-    blocking=True,
-    description="Great Expectations suite raw_leads on the rows this run loaded.",
-)
-def raw_leads_suite(
-    context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource
-) -> dg.AssetCheckResult:
-    columns = ", ".join(raw_leads.COLUMNS)
-    with warehouse.get_connection() as con:
-        frame = con.execute(
-            f"select {columns} from raw.leads where _load_id = ?", [context.run.run_id]
-        ).df()
-    return _result(validate(raw_leads.build_suite(), frame))
+# -- raw: what this run loaded -------------------------------------------------------------------
 
 
-@dg.asset_check(
-    asset=dg.AssetKey(["marts", "leads"]),
-    blocking=True,
-    description="Great Expectations suite leads_mart on the columns it checks.",
-)
-def leads_mart_suite(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    columns = ", ".join(leads_mart.COLUMNS)
-    with warehouse.get_connection() as con:
-        frame = con.execute(f"select {columns} from marts.leads").df()
-    return _result(validate(leads_mart.build_suite(), frame))
+def _raw_validations(entity: Entity) -> Validations:
+    accepted = {c.name: list(c.accepted_values) for c in entity.columns if c.accepted_values}
+    suite_kwargs = {
+        "required": [c.name for c in entity.columns if c.required],
+        "accepted_values": accepted,
+        "non_negative": [c.name for c in entity.columns if c.non_negative],
+        # A versioned entity may bring a new version of a record in another file of the same load.
+        "unique_key": () if entity.versioned else entity.key,
+    }
+    columns = ", ".join(f'"{name}"' for name in entity.column_names)
+
+    def validations(run: GateRun) -> list[ValidationSummary]:
+        rows = run.frame(
+            f"select {columns} from {entity.table} where _load_id = $load_id", load_id=run.run_id
+        )
+        rejects = run.frame(load_rejects.FRAME_SQL, entity=entity.name, load_id=run.run_id)
+        suite = raw.build_suite(
+            entity.name,
+            **suite_kwargs,
+            min_valid_email_share=run.settings.min_valid_email_share,
+        )
+        return [
+            run.validate(suite, rows, key=list(entity.key)),
+            run.validate(
+                load_rejects.build_suite(run.settings.max_reject_share), rejects, key=["entity"]
+            ),
+        ]
+
+    return validations
 
 
-QUALITY_CHECKS = [raw_leads_suite, leads_mart_suite]
+def _raw_gates() -> list[dg.AssetChecksDefinition]:
+    return [
+        _gate(
+            dg.AssetKey(["raw", entity.name]),
+            f"Great Expectations suites raw_{entity.name} (the rows this run loaded) and "
+            "load_rejects (the share of rows it rejected, at most max_reject_share).",
+            _raw_validations(entity),
+        )
+        for entity in ENTITIES.values()
+    ]
+
+
+# -- staging -------------------------------------------------------------------------------------
+
+
+def _staged_leads(run: GateRun) -> list[ValidationSummary]:
+    frame = run.frame(staged_leads.FRAME_SQL)
+    suite = staged_leads.build_suite(run.settings.min_valid_email_share)
+    return [run.validate(suite, frame, key=staged_leads.KEY)]
+
+
+def _staged_events(run: GateRun) -> list[ValidationSummary]:
+    frame = run.frame(staged_events.FRAME_SQL, load_id=run.run_id)
+    freshness = run.frame(staged_events.FRESHNESS_SQL, as_of_end=run.as_of_end)
+    return [
+        run.validate(staged_events.build_suite(list(EVENT_TYPES)), frame, key=staged_events.KEY),
+        run.validate(
+            staged_events.build_freshness_suite(run.settings.max_event_age_hours), freshness
+        ),
+    ]
+
+
+# -- marts ---------------------------------------------------------------------------------------
+
+
+def _leads_mart(run: GateRun) -> list[ValidationSummary]:
+    frame = run.frame(leads_mart.FRAME_SQL)
+    suite = leads_mart.build_suite(
+        load_scoring_config().score_bounds(), run.allowed_rows("leads", len(frame))
+    )
+    return [run.validate(suite, frame, key=leads_mart.KEY)]
+
+
+def _score_snapshots(run: GateRun) -> list[ValidationSummary]:
+    frame = run.frame(score_snapshots.FRAME_SQL, as_of_date=run.as_of)
+    suite = score_snapshots.build_suite(load_scoring_config().score_bounds())
+    return [run.validate(suite, frame, key=score_snapshots.KEY)]
+
+
+def _stage_history(run: GateRun) -> list[ValidationSummary]:
+    frame = run.frame(stage_history.FRAME_SQL)
+    return [run.validate(stage_history.build_suite(), frame, key=stage_history.KEY)]
+
+
+def _publish_list(run: GateRun) -> list[ValidationSummary]:
+    frame = run.frame(publish_list.FRAME_SQL, as_of_end=run.as_of_end)
+    suite = publish_list.build_suite(
+        load_scoring_config().score_bounds(), run.allowed_rows("sql_publish_list", len(frame))
+    )
+    return [run.validate(suite, frame, key=publish_list.KEY)]
+
+
+def build_quality_checks() -> list[dg.AssetChecksDefinition]:
+    return [
+        *_raw_gates(),
+        _gate(
+            dg.AssetKey(["staging", "stg_landing__leads"]),
+            "Great Expectations suite staged_leads: unique lead ids, well-formed e-mails.",
+            _staged_leads,
+        ),
+        _gate(
+            dg.AssetKey(["staging", "stg_landing__events"]),
+            "Great Expectations suites staged_events (this run's events) and event_freshness "
+            "(the newest event at most max_event_age_hours before the end of the as-of day).",
+            _staged_events,
+        ),
+        _gate(
+            dg.AssetKey(["marts", "leads"]),
+            "Great Expectations suite leads_mart: one row per lead, known stages and grades, "
+            "scores within the rules' bounds, row count against the last good run.",
+            _leads_mart,
+        ),
+        _gate(
+            dg.AssetKey(["marts", "lead_score_snapshots"]),
+            "Great Expectations suite score_snapshots on the as-of day's scores.",
+            _score_snapshots,
+        ),
+        _gate(
+            dg.AssetKey(["marts", "lead_stage_history"]),
+            "Great Expectations suite stage_history on every lead's current stage.",
+            _stage_history,
+        ),
+        _gate(
+            dg.AssetKey(["marts", "sql_publish_list"]),
+            "Great Expectations suite publish_list: only contactable current SQLs, each with an "
+            "owner or territory, row count against the last good run.",
+            _publish_list,
+        ),
+    ]

@@ -297,6 +297,35 @@ class ScoringConfig:
         """Every rule that adds to a dimension, negative rules included."""
         return tuple(rule for rule in self.rules if rule.dimension == dimension)
 
+    def score_bounds(self) -> dict[str, tuple[int | None, int | None]]:
+        """The lowest and highest value each score column can take under these rules (None:
+        unbounded): a dimension is floored at 0 unless one of its rules allows a negative total,
+        and capped by its cap; fit, engagement and combined scores add their dimensions up."""
+        bounds = {
+            dimension: (
+                None
+                if any(rule.allow_negative_total for rule in self.rules_of_dimension(dimension))
+                else 0,
+                self.dimension_caps.get(dimension),
+            )
+            for dimension in DIMENSIONS
+        }
+
+        def total(dimensions: tuple[str, ...]) -> tuple[int | None, int | None]:
+            lows = [bounds[dimension][0] for dimension in dimensions]
+            highs = [bounds[dimension][1] for dimension in dimensions]
+            return (
+                None if None in lows else sum(lows),
+                None if None in highs else sum(highs),
+            )
+
+        return {
+            **{f"{dimension}_score": bounds[dimension] for dimension in DIMENSIONS},
+            "fit_score": total(("demographic", "firmographic")),
+            "engagement_score": total(ENGAGEMENT_DIMENSIONS),
+            "combined_score": total(DIMENSIONS),
+        }
+
     def to_dbt_vars(self) -> dict[str, Any]:
         """The configuration as dbt vars (``dbt build --vars "$(json)"``); JSON-serializable."""
         return {

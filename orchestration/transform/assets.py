@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+import duckdb
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DbtCliInvocation,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+from dagster_duckdb import DuckDBResource
 
 from orchestration.resources import load_settings
 from orchestration.scoring.page import render_definitions_page
@@ -17,6 +25,7 @@ from orchestration.transform.project import dbt_project
 
 SCORING_RULES_KEY = dg.AssetKey(["config", "scoring_rules"])
 DEFINITIONS_PAGE_NAME = "scoring_definitions.md"
+FAILING_ROWS = 5
 # Models that call these macros read the scoring rules.
 SCORING_MACROS = {
     "macro.lead_qualification.scoring_config",
@@ -103,7 +112,68 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         dagster_dbt_translator=LeadQualificationTranslator(),
         name="dbt_build",
     )
-    def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(["build", "--vars", scoring_vars()], context=context).stream()
+    def dbt_build(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource
+    ):
+        invocation = dbt.cli(
+            ["build", "--vars", scoring_vars()], context=context, raise_on_error=False
+        )
+        failed_tests = []
+        for event in invocation.stream():
+            if isinstance(event, dg.AssetCheckResult) and not event.passed:
+                # dbt holds the warehouse until it exits: add examples after that.
+                failed_tests.append(event)
+            else:
+                yield event
+        if failed_tests:
+            yield from with_failing_rows(failed_tests, invocation, warehouse)
+        if not invocation.is_successful():
+            raise invocation.get_error()
 
     return dbt_build
+
+
+def with_failing_rows(
+    results: list[dg.AssetCheckResult], invocation: DbtCliInvocation, warehouse: DuckDBResource
+):
+    """Failed dbt tests, each with a few of the rows it found (kept by dbt as a view through
+    ``store_failures``) under ``failing_examples``, the way the quality gates report theirs."""
+    nodes = invocation.get_artifact("manifest.json")["nodes"]
+    with warehouse.get_connection() as con:
+        for result in results:
+            test = nodes.get(str(result.metadata["unique_id"].value), {})
+            relation = test.get("relation_name")
+            examples: list[str] = []
+            if relation:
+                try:
+                    rows = con.execute(f"select * from {relation} limit {FAILING_ROWS}")
+                    names = [column[0] for column in rows.description]
+                    examples = [
+                        ", ".join(f"{n}={v}" for n, v in zip(names, row, strict=True))
+                        for row in rows.fetchall()
+                    ]
+                except duckdb.Error as error:
+                    examples = [f"(failing rows unreadable: {error})"]
+            failure = {
+                "expectation": f"dbt test {test.get('name', result.check_name)}",
+                "column": test.get("column_name"),
+                "unexpected_count": _failed_row_count(result),
+                "examples": examples,
+                "failing_rows": relation,
+            }
+            yield dg.AssetCheckResult(
+                passed=result.passed,
+                asset_key=result.asset_key,
+                check_name=result.check_name,
+                severity=result.severity,
+                description=result.description,
+                metadata={
+                    **result.metadata,
+                    "failing_examples": dg.MetadataValue.json([failure]),
+                },
+            )
+
+
+def _failed_row_count(result: dg.AssetCheckResult) -> int | None:
+    count = result.metadata.get("dagster_dbt/failed_row_count")
+    return None if count is None else int(count.value)

@@ -1,0 +1,80 @@
+"""Tell people when a run stops before publishing: which step or gate failed, with examples.
+
+Every failed step of the daily job (a quality gate, a dbt test, ingest, the scoring rules) raises
+one alert: logged at error level and appended as one JSON line to ``<quality dir>/alerts.jsonl``,
+which a log shipper or a cron mail can forward.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from orchestration.resources import QualityArea
+
+EXAMPLES_PER_FAILURE = 3
+
+
+def failed_checks_of_step(instance: dg.DagsterInstance, run_id: str, step_key: str | None):
+    """The failed asset check evaluations a step of a run reported."""
+    records = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    return [
+        record.dagster_event.event_specific_data
+        for record in records
+        if record.step_key == step_key and not record.dagster_event.event_specific_data.passed
+    ]
+
+
+def describe_failure(failure: dict) -> str:
+    """One line for one failed expectation or dbt test: what, where, how many, examples."""
+    where = f" on {failure['column']}" if failure.get("column") else ""
+    count = failure.get("unexpected_count")
+    size = f": {count} rows" if count is not None else ""
+    if failure.get("observed_value") is not None and count is None:
+        size = f": observed {failure['observed_value']}"
+        if failure.get("expected"):
+            size += f", expected {failure['expected']}"
+    examples = failure.get("examples") or []
+    shown = f", e.g. {examples[:EXAMPLES_PER_FAILURE]}" if examples else ""
+    return f"{failure.get('suite', '')}{'/' if failure.get('suite') else ''}" + (
+        f"{failure['expectation']}{where}{size}{shown}"
+    )
+
+
+def describe_check(evaluation) -> list[str]:
+    lines = [f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed"]
+    failures = evaluation.metadata.get("failing_examples")
+    for failure in failures.value if failures is not None else []:
+        lines.append("  " + describe_failure(failure))
+    return lines
+
+
+@dg.failure_hook(required_resource_keys={"quality"})
+def alert_on_failure(context: dg.HookContext) -> None:
+    quality: QualityArea = context.resources.quality
+    lines = [
+        line
+        for evaluation in failed_checks_of_step(context.instance, context.run_id, context.step_key)
+        for line in describe_check(evaluation)
+    ]
+    if not lines and context.op_exception is not None:
+        message = str(context.op_exception).strip().splitlines()
+        lines = [f"step {context.step_key} failed: {message[-1] if message else ''}"]
+    summary = (
+        f"Run {context.run_id} of {context.job_name} stopped before publishing; sales and BI keep "
+        "the outputs of the last good run."
+    )
+    context.log.error("\n".join([summary, *lines]))
+    quality.root.mkdir(parents=True, exist_ok=True)
+    record = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run_id": context.run_id,
+        "job": context.job_name,
+        "step": context.step_key,
+        "summary": summary,
+        "details": lines,
+    }
+    with quality.alert_file.open("a", encoding="utf-8") as alerts:
+        alerts.write(json.dumps(record) + "\n")
