@@ -215,6 +215,8 @@ def _print_failures(result) -> None:
 def _print_summary(result, settings: Settings, elapsed: float) -> None:
     import duckdb
 
+    from data_quality.validate import data_docs_index
+    from orchestration.quality.alerts import describe_check
     from orchestration.transform.assets import DEFINITIONS_PAGE_NAME
 
     print(f"Daily job succeeded in {elapsed:.1f} s (run {result.run_id}).")
@@ -243,6 +245,7 @@ def _print_summary(result, settings: Settings, elapsed: float) -> None:
             "select count(*) filter (where is_account_mql),"
             " count(*) filter (where is_surfaced_by_account_only) from marts.account_scores"
         ).fetchall()[0]
+        publish_list_rows = con.execute("select count(*) from marts.sql_publish_list").fetchone()[0]
     print("\nleads per stage")
     for stage, count in stages:
         print(f"  {stage:<12} {count:>10,}")
@@ -250,6 +253,14 @@ def _print_summary(result, settings: Settings, elapsed: float) -> None:
         f"\naccount-level MQLs: {account_mqls[0]:,} "
         f"({account_mqls[1]:,} of them without any qualified lead)"
     )
+    checks = result.get_asset_check_evaluations()
+    warnings = [evaluation for evaluation in checks if not evaluation.passed]
+    print(f"\nquality gates: {len(checks) - len(warnings)} of {len(checks)} checks passed")
+    for evaluation in warnings:  # the run succeeded, so these are warn-only checks
+        for line in describe_check(evaluation):
+            print(f"  {line}")
+    print(f"publish list: {publish_list_rows:,} SQLs ready for sales")
+    print(f"Data Docs: {data_docs_index(settings.quality_dir)}")
     print(f"scoring definitions: {settings.warehouse_path.parent / DEFINITIONS_PAGE_NAME}")
     print(f"BI serving copy and report: {settings.serving_dir / 'current'}")
     print(f"warehouse: {settings.warehouse_path}")

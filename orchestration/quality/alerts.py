@@ -44,7 +44,8 @@ def describe_failure(failure: dict) -> str:
 
 
 def describe_check(evaluation) -> list[str]:
-    lines = [f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed"]
+    outcome = "failed" if evaluation.severity == dg.AssetCheckSeverity.ERROR else "warned"
+    lines = [f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} {outcome}"]
     failures = evaluation.metadata.get("failing_examples")
     for failure in failures.value if failures is not None else []:
         lines.append("  " + describe_failure(failure))

@@ -155,7 +155,8 @@ def with_failing_rows(
                 except duckdb.Error as error:
                     examples = [f"(failing rows unreadable: {error})"]
             failure = {
-                "expectation": f"dbt test {test.get('name', result.check_name)}",
+                "expectation": "dbt "
+                + (test.get("test_metadata") or {}).get("name", "singular test"),
                 "column": test.get("column_name"),
                 "unexpected_count": _failed_row_count(result),
                 "examples": examples,
