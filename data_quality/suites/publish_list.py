@@ -8,6 +8,7 @@ asked for erasure. A mart edit that drops a filter is caught here, before anythi
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
+from great_expectations.expectations.row_conditions import Column
 
 from data_quality.expectations import ScoreBounds, row_count_within, scores_within
 
@@ -61,7 +62,7 @@ def build_suite(
             gxe.ExpectColumnValuesToBeInSet(column="has_erasure_request", value_set=[False]),
             # Every SQL must reach someone: its owner, else its territory's queue.
             gxe.ExpectColumnValuesToNotBeNull(
-                column="sales_owner", row_condition="territory.isnull()", condition_parser="pandas"
+                column="sales_owner", row_condition=Column("territory").is_null()
             ),
             gxe.ExpectColumnValuesToNotBeNull(column="sql_at"),
             *scores_within(score_bounds, ["combined_score", "engagement_score"]),

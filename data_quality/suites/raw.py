@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
+from great_expectations.expectations.row_conditions import Column
 
 from data_quality.expectations import COUNTRY_CODE_PATTERN, valid_emails
 
@@ -36,7 +37,7 @@ def _entity_expectations(entity: str, min_valid_email_share: float) -> list[gxe.
         # A request must name the lead somehow: by lead_id or by e-mail.
         "privacy_requests": [
             gxe.ExpectColumnValuesToNotBeNull(
-                column="email", row_condition="lead_id.isnull()", condition_parser="pandas"
+                column="email", row_condition=Column("lead_id").is_null()
             )
         ],
     }.get(entity, [])

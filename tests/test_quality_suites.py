@@ -1,0 +1,302 @@
+"""Each Great Expectations suite passes on good rows and catches the bad row it exists for,
+naming it by its key; the gate limits file is validated before any suite runs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from data_quality.gates import GateSettingsError, RowCountChange, load_gate_settings
+from data_quality.suites import (
+    leads_mart,
+    load_rejects,
+    publish_list,
+    raw,
+    score_snapshots,
+    stage_history,
+    staged_events,
+    staged_leads,
+)
+from data_quality.validate import validate
+from orchestration.ingest.contract import ENTITIES, EVENT_TYPES
+from orchestration.scoring.rules import load_scoring_config
+
+BOUNDS = load_scoring_config().score_bounds()
+
+
+def _failures(suite, frame, key=()) -> dict[tuple[str, str | None], list[str]]:
+    summary = validate(suite, frame, key_columns=key)
+    return {(f["expectation"], f["column"]): f["examples"] for f in summary.failures}
+
+
+def _raw_suite(entity: str):
+    contract = ENTITIES[entity]
+    return raw.build_suite(
+        entity,
+        required=[c.name for c in contract.columns if c.required],
+        accepted_values={
+            c.name: list(c.accepted_values) for c in contract.columns if c.accepted_values
+        },
+        non_negative=[c.name for c in contract.columns if c.non_negative],
+        unique_key=() if contract.versioned else contract.key,
+        min_valid_email_share=0.99,
+    )
+
+
+def _leads(**overrides) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "lead_id": ["L1", "L2", "L3"],
+            "created_at": pd.to_datetime(["2026-06-01"] * 3),
+            "email": ["a@x.io", "b@y.io", "c@z.io"],
+            "country": ["US", "de", None],
+        }
+    )
+    return frame.assign(**overrides)
+
+
+def test_raw_leads_catch_invalid_emails_and_missing_required_values():
+    suite = _raw_suite("leads")
+    assert _failures(suite, _leads()) == {}
+    failures = _failures(suite, _leads(email=["a@x.io", "not-an-email", None]), key=["lead_id"])
+    assert failures == {
+        ("expect_column_values_to_match_regex", "email"): ["L2: email=not-an-email"]
+    }
+    failures = _failures(suite, _leads(created_at=[None, *_leads().created_at[1:]]), ["lead_id"])
+    assert list(failures) == [("expect_column_values_to_not_be_null", "created_at")]
+
+
+def test_raw_events_catch_duplicates_and_unknown_event_types():
+    suite = _raw_suite("events")
+    frame = pd.DataFrame(
+        {
+            "event_id": ["E1", "E1", "E2"],
+            "lead_id": ["L1", "L1", "L2"],
+            "event_type": ["page_view", "page_view", "fax_sent"],
+            "occurred_at": pd.to_datetime(["2026-06-01"] * 3),
+        }
+    )
+    failures = _failures(suite, frame, ["event_id"])
+    assert failures[("expect_column_values_to_be_unique", "event_id")] == ["E1", "E1"]
+    assert failures[("expect_column_values_to_be_in_set", "event_type")] == [
+        "E2: event_type=fax_sent"
+    ]
+
+
+def test_raw_opportunities_and_privacy_requests_catch_rows_the_contract_forbids():
+    opportunities = pd.DataFrame(
+        {
+            "opportunity_id": ["O1", "O2"],
+            "lead_id": ["L1", "L2"],
+            "created_at": pd.to_datetime(["2026-06-01", "2026-06-01"]),
+            "closed_at": pd.to_datetime(["2026-06-10", "2026-05-01"]),
+            "amount": [100.0, -5.0],
+        }
+    )
+    failures = _failures(_raw_suite("opportunities"), opportunities, ["opportunity_id"])
+    assert set(failures) == {
+        ("expect_column_pair_values_a_to_be_greater_than_b", None),
+        ("expect_column_values_to_be_between", "amount"),
+    }
+    requests = pd.DataFrame(
+        {
+            "request_type": ["erasure", "withdraw_consent"],
+            "requested_at": pd.to_datetime(["2026-06-01"] * 2),
+            "lead_id": ["L1", None],
+            "email": [None, None],
+        }
+    )
+    failures = _failures(_raw_suite("privacy_requests"), requests)
+    assert list(failures) == [("expect_column_values_to_not_be_null", "email")]
+
+
+def test_load_rejects_stop_a_mostly_broken_load():
+    frame = pd.DataFrame(
+        {
+            "entity": ["events"],
+            "files": [1],
+            "rows_read": [10],
+            "rows_rejected": [6],
+            "reject_share": [0.6],
+        }
+    )
+    assert _failures(load_rejects.build_suite(0.05), frame, ["entity"]) == {
+        ("expect_column_values_to_be_between", "reject_share"): ["events: reject_share=0.6"]
+    }
+    assert _failures(load_rejects.build_suite(0.7), frame) == {}
+
+
+def test_staged_leads_catch_duplicate_lead_ids():
+    frame = _leads(lead_id=["L1", "L1", "L3"]).rename(columns={"country": "country_code"})
+    failures = _failures(staged_leads.build_suite(0.99), frame, staged_leads.KEY)
+    assert failures == {("expect_column_values_to_be_unique", "lead_id"): ["L1", "L1"]}
+
+
+def test_event_freshness_fails_when_the_newest_event_is_too_old_and_passes_without_events():
+    suite = staged_events.build_freshness_suite(72)
+    assert _failures(suite, pd.DataFrame({"newest_event_age_hours": [12.0]})) == {}
+    failures = _failures(suite, pd.DataFrame({"newest_event_age_hours": [240.0]}))
+    assert failures == {("expect_column_values_to_be_between", "newest_event_age_hours"): ["240.0"]}
+    assert _failures(suite, pd.DataFrame({"newest_event_age_hours": [None]})) == {}
+    events = pd.DataFrame(
+        {
+            "event_id": ["E1"],
+            "lead_id": ["L1"],
+            "event_type": ["demo_booked"],
+            "occurred_at": pd.to_datetime(["2026-06-01"]),
+        }
+    )
+    assert _failures(staged_events.build_suite(list(EVENT_TYPES)), events) == {}
+
+
+def _mart(**overrides) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "lead_id": ["L1", "L2"],
+            "lifecycle_stage": ["mql", "sql"],
+            "fit_grade": ["A", "C"],
+            "demographic_score": [45, 5],
+            "firmographic_score": [30, 0],
+            "behavioural_score": [75, 10],
+            "timing_score": [25, 5],
+            "fit_score": [75, 5],
+            "engagement_score": [100, 15],
+            "combined_score": [175, 20],
+        }
+    )
+    return frame.assign(**overrides)
+
+
+def test_leads_mart_catches_unknown_stages_scores_out_of_bounds_and_size_jumps():
+    suite = leads_mart.build_suite(BOUNDS, None)
+    assert _failures(suite, _mart()) == {}
+    failures = _failures(
+        suite, _mart(lifecycle_stage=["mql", "zombie"], behavioural_score=[76, 10]), ["lead_id"]
+    )
+    assert failures[("expect_column_values_to_be_in_set", "lifecycle_stage")] == [
+        "L2: lifecycle_stage=zombie"
+    ]
+    assert failures[("expect_column_values_to_be_between", "behavioural_score")] == [
+        "L1: behavioural_score=76"
+    ]
+    shrunk = leads_mart.build_suite(BOUNDS, RowCountChange(0.95, 1.5).bounds(10))
+    assert list(_failures(shrunk, _mart())) == [("expect_table_row_count_to_be_between", None)]
+
+
+def test_score_snapshots_and_stage_history_catch_their_faults():
+    snapshots = _mart().drop(columns=["lifecycle_stage"])
+    assert _failures(score_snapshots.build_suite(BOUNDS), snapshots) == {}
+    failures = _failures(
+        score_snapshots.build_suite(BOUNDS),
+        snapshots.assign(engagement_score=[101, 15]),
+        ["lead_id"],
+    )
+    assert failures == {
+        ("expect_column_values_to_be_between", "engagement_score"): ["L1: engagement_score=101"]
+    }
+    stages = pd.DataFrame(
+        {
+            "lead_id": ["L1", "L1"],
+            "lifecycle_stage": ["sql", "limbo"],
+            "entered_at": pd.to_datetime(["2026-06-01"] * 2),
+        }
+    )
+    failures = _failures(stage_history.build_suite(), stages, ["lead_id"])
+    assert set(failures) == {
+        ("expect_column_values_to_be_unique", "lead_id"),
+        ("expect_column_values_to_be_in_set", "lifecycle_stage"),
+    }
+
+
+def _published(**overrides) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "lead_id": ["L1", "L2", "L3"],
+            "sales_owner": ["maria@example.com", None, None],
+            "territory": ["emea_north", "apac", None],
+            "sql_at": pd.to_datetime(["2026-06-01"] * 3),
+            "combined_score": [120, 110, 101],
+            "engagement_score": [60, 50, 40],
+            "lifecycle_stage": ["sql", "sql", "sql"],
+            "is_do_not_contact": [False, False, False],
+            "has_withdrawn_consent": [False, False, False],
+            "has_erasure_request": [False, False, False],
+        }
+    )
+    return frame.assign(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("fault", "overrides", "expectation", "column"),
+    [
+        ("no owner or territory", {}, "expect_column_values_to_not_be_null", "sales_owner"),
+        (
+            "do not contact",
+            {"is_do_not_contact": [True, False, False]},
+            "expect_column_values_to_be_in_set",
+            "is_do_not_contact",
+        ),
+        (
+            "consent withdrawn",
+            {"has_withdrawn_consent": [True, False, False]},
+            "expect_column_values_to_be_in_set",
+            "has_withdrawn_consent",
+        ),
+        (
+            "erasure requested",
+            {"has_erasure_request": [True, False, False]},
+            "expect_column_values_to_be_in_set",
+            "has_erasure_request",
+        ),
+        (
+            "not an SQL now",
+            {"lifecycle_stage": ["opportunity", "sql", "sql"]},
+            "expect_column_values_to_be_in_set",
+            "lifecycle_stage",
+        ),
+        (
+            "duplicate lead",
+            {"lead_id": ["L1", "L1", "L3"]},
+            "expect_column_values_to_be_unique",
+            "lead_id",
+        ),
+    ],
+)
+def test_publish_list_catches_leads_sales_must_not_get(fault, overrides, expectation, column):
+    suite = publish_list.build_suite(BOUNDS, None)
+    clean = _published(territory=["emea_north", "apac", "latam"])
+    assert _failures(suite, clean) == {}
+    frame = (
+        _published(**overrides) if fault == "no owner or territory" else clean.assign(**overrides)
+    )
+    failures = _failures(suite, frame, publish_list.KEY)
+    assert list(failures) == [(expectation, column)], fault
+    assert any(example.startswith("L") for example in failures[(expectation, column)])
+
+
+def test_publish_list_size_is_checked_against_the_last_good_run():
+    change = RowCountChange(min_ratio=0.33, max_ratio=3.0, min_previous_rows=20)
+    assert change.bounds(None) is None
+    assert change.bounds(10) is None  # too small a list to judge by ratio
+    assert change.bounds(30) == (9, 90)
+    suite = publish_list.build_suite(BOUNDS, change.bounds(30))
+    assert list(_failures(suite, _published(territory=["a", "b", "c"]))) == [
+        ("expect_table_row_count_to_be_between", None)
+    ]
+
+
+def test_the_gates_file_is_validated(tmp_path):
+    settings = load_gate_settings()
+    assert settings.max_reject_share == 0.05
+    assert settings.row_count_change["sql_publish_list"].min_previous_rows == 20
+    bad = tmp_path / "gates.yml"
+    bad.write_text(
+        "max_reject_share: 2\nmax_event_age: 3\n"
+        "row_count_change: {leads: {min_ratio: 2, max_ratio: 1}}\n"
+    )
+    with pytest.raises(GateSettingsError) as error:
+        load_gate_settings(bad)
+    message = str(error.value)
+    assert "max_reject_share must be at most 1" in message
+    assert "unknown key 'max_event_age'" in message
+    assert "min_ratio is above max_ratio" in message
