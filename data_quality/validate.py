@@ -10,6 +10,7 @@ site ``<quality_dir>/data_docs/index.html``: one page per suite and run, failure
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,8 +144,14 @@ def _failure(outcome, key_columns: Sequence[str]) -> dict:
 
 def _row_example(row: dict, key_columns: Sequence[str], column: str | None) -> str:
     key = ", ".join(str(row.get(name)) for name in key_columns)
-    values = [f"{name}={row[name]!s}" for name in row if name not in key_columns]
+    values = [f"{name}={_text(row[name])}" for name in row if name not in key_columns]
     return f"{key}: {', '.join(values)}" if values and column not in key_columns else key
+
+
+def _text(value) -> str:
+    return (
+        "null" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    )
 
 
 def _expected(kwargs: dict) -> str | None:

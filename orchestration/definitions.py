@@ -30,6 +30,11 @@ def build_definitions() -> dg.Definitions:
 
     dbt_assets = build_dbt_assets()
     mart_keys = [key for key in dbt_assets.keys if key.path[0] == "marts"]
+    quality_checks = build_quality_checks()
+    # Publishing depends on every gated asset, not only on the marts it exports: Dagster holds
+    # a step back only for the blocking checks of its direct upstream assets, and the staging
+    # models were built in the same dbt step as the marts, before their gates ran.
+    gated_keys = {key.asset_key for checks in quality_checks for key in checks.check_keys}
     daily_job = dg.define_asset_job(
         DAILY_JOB_NAME,
         selection=dg.AssetSelection.all() - dg.AssetSelection.groups("landing"),
@@ -43,9 +48,9 @@ def build_definitions() -> dg.Definitions:
             *build_ingest_assets(),
             scoring_rules,
             dbt_assets,
-            build_bi_release_asset(mart_keys),
+            build_bi_release_asset(mart_keys, gated_keys),
         ],
-        asset_checks=build_quality_checks(),
+        asset_checks=quality_checks,
         jobs=[daily_job],
         schedules=[
             dg.ScheduleDefinition(

@@ -1,6 +1,6 @@
 """The BI release: after the marts are built, export them and the report, then swap them in."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -12,11 +12,15 @@ from orchestration.serving.release import REPORT_NAME, current_release, publish_
 BI_RELEASE_KEY = dg.AssetKey(["serving", "bi_release"])
 
 
-def build_bi_release_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
+def build_bi_release_asset(
+    mart_keys: Sequence[dg.AssetKey], gated_keys: Iterable[dg.AssetKey] = ()
+) -> dg.AssetsDefinition:
+    """``gated_keys``: assets whose quality gates must pass before anything is published."""
+
     @dg.asset(
         key=BI_RELEASE_KEY,
         group_name="serving",
-        deps=list(mart_keys),
+        deps=sorted({*mart_keys, *gated_keys}, key=lambda key: key.to_user_string()),
         kinds={"duckdb", "parquet", "html"},
         description="Every mart as a read-only DuckDB file and one Parquet file each, plus the "
         "funnel report, swapped in atomically as <serving>/current for BI tools.",
