@@ -35,6 +35,19 @@ class ValidationSummary:
     data_docs: str | None = None
 
 
+def suite_columns(suite: gx.ExpectationSuite) -> list[str]:
+    """The columns a suite's expectations read, so a caller can load only those."""
+    columns: list[str] = []
+    for expectation in suite.expectations:
+        config = expectation.configuration.kwargs
+        names = [config.get("column"), config.get("column_A"), config.get("column_B")]
+        names += config.get("column_list") or []
+        condition = getattr(expectation, "row_condition", None)
+        names += [getattr(getattr(condition, "column", None), "name", None)]
+        columns += [name for name in names if name and name not in columns]
+    return columns
+
+
 def data_docs_index(quality_dir: Path) -> Path:
     return Path(quality_dir) / "data_docs" / "index.html"
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from data_quality.gates import GateSettingsError, RowCountChange, load_gate_settings
+from data_quality.gates import GateSettings, GateSettingsError, RowCountChange, load_gate_settings
 from data_quality.suites import (
     leads_mart,
     load_rejects,
     publish_list,
-    raw,
     score_snapshots,
     stage_history,
     staged_events,
@@ -19,6 +18,7 @@ from data_quality.suites import (
 )
 from data_quality.validate import validate
 from orchestration.ingest.contract import ENTITIES, EVENT_TYPES
+from orchestration.quality.checks import raw_suite
 from orchestration.scoring.rules import load_scoring_config
 
 BOUNDS = load_scoring_config().score_bounds()
@@ -30,17 +30,7 @@ def _failures(suite, frame, key=()) -> dict[tuple[str, str | None], list[str]]:
 
 
 def _raw_suite(entity: str):
-    contract = ENTITIES[entity]
-    return raw.build_suite(
-        entity,
-        required=[c.name for c in contract.columns if c.required],
-        accepted_values={
-            c.name: list(c.accepted_values) for c in contract.columns if c.accepted_values
-        },
-        non_negative=[c.name for c in contract.columns if c.non_negative],
-        unique_key=() if contract.versioned else contract.key,
-        min_valid_email_share=0.99,
-    )
+    return raw_suite(ENTITIES[entity], GateSettings())
 
 
 def _leads(**overrides) -> pd.DataFrame:

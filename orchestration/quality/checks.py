@@ -28,8 +28,9 @@ from data_quality.suites import (
     staged_events,
     staged_leads,
 )
-from data_quality.validate import ValidationSummary, data_docs_index, validate
+from data_quality.validate import ValidationSummary, data_docs_index, suite_columns, validate
 from orchestration.ingest.contract import ENTITIES, EVENT_TYPES, Entity
+from orchestration.ingest.loader import quote
 from orchestration.resources import QualityArea, as_of_date
 from orchestration.scoring.rules import load_scoring_config
 
@@ -141,27 +142,32 @@ def _result(
 # -- raw: what this run loaded -------------------------------------------------------------------
 
 
-def _raw_validations(entity: Entity) -> Validations:
-    accepted = {c.name: list(c.accepted_values) for c in entity.columns if c.accepted_values}
-    suite_kwargs = {
-        "required": [c.name for c in entity.columns if c.required],
-        "accepted_values": accepted,
-        "non_negative": [c.name for c in entity.columns if c.non_negative],
+def raw_suite(entity: Entity, settings: GateSettings):
+    """The raw suite of an entity, from its landing contract."""
+    return raw.build_suite(
+        entity.name,
+        required=[c.name for c in entity.columns if c.required],
+        accepted_values={
+            c.name: list(c.accepted_values) for c in entity.columns if c.accepted_values
+        },
+        non_negative=[c.name for c in entity.columns if c.non_negative],
         # A versioned entity may bring a new version of a record in another file of the same load.
-        "unique_key": () if entity.versioned else entity.key,
-    }
-    columns = ", ".join(f'"{name}"' for name in entity.column_names)
+        unique_key=() if entity.versioned else entity.key,
+        min_valid_email_share=settings.min_valid_email_share,
+    )
 
+
+def _raw_validations(entity: Entity) -> Validations:
     def validations(run: GateRun) -> list[ValidationSummary]:
+        suite = raw_suite(entity, run.settings)
+        # Only the columns the suite reads: a first load can hold the whole event history.
+        columns = dict.fromkeys([*entity.key, *suite_columns(suite)])
         rows = run.frame(
-            f"select {columns} from {entity.table} where _load_id = $load_id", load_id=run.run_id
+            f"select {', '.join(quote(c) for c in columns)} from {entity.table} "
+            "where _load_id = $load_id",
+            load_id=run.run_id,
         )
         rejects = run.frame(load_rejects.FRAME_SQL, entity=entity.name, load_id=run.run_id)
-        suite = raw.build_suite(
-            entity.name,
-            **suite_kwargs,
-            min_valid_email_share=run.settings.min_valid_email_share,
-        )
         return [
             run.validate(suite, rows, key=list(entity.key)),
             run.validate(

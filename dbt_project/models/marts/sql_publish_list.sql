@@ -88,8 +88,9 @@ final as (
         territories.territory,
         sales_qualified.mql_cycles as sql_cycle,
         sales_qualified.stage_entered_at as sql_at,
-        {{ dbt.dateadd('hour', var('speed_to_lead_sla_hours'), 'sales_qualified.stage_entered_at') }}
-            as follow_up_due_at,
+        {{ dbt.dateadd(
+            'hour', var('speed_to_lead_sla_hours'), 'sales_qualified.stage_entered_at'
+        ) }} as follow_up_due_at,
         sales_qualified.as_of_date
     from sales_qualified
     left join top_reasons
