@@ -13,6 +13,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.assets import build_ingest_assets, build_landing_specs
+from orchestration.publish.assets import build_publish_assets
 from orchestration.quality.alerts import alert_on_failure
 from orchestration.quality.checks import build_quality_checks
 from orchestration.resources import LandingZone, QualityArea, ServingArea, load_settings
@@ -49,6 +50,7 @@ def build_definitions() -> dg.Definitions:
             scoring_rules,
             dbt_assets,
             build_bi_release_asset(mart_keys, gated_keys),
+            *build_publish_assets(gated_keys),
         ],
         asset_checks=quality_checks,
         jobs=[daily_job],

@@ -1,0 +1,59 @@
+"""Publishing as Dagster assets, placed after every quality gate: the SQL list synced to each
+destination of destinations.yml."""
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from orchestration.publish.config import PublishConfigError, load_publish_config
+from orchestration.publish.senders import PublishError
+from orchestration.publish.sync import sync_destination
+
+PUBLISH_LIST_KEY = dg.AssetKey(["marts", "sql_publish_list"])
+SQL_LIST_KEY = dg.AssetKey(["publish", "sql_list"])
+
+
+def build_publish_assets(gated_keys: Iterable[dg.AssetKey]) -> list[dg.AssetsDefinition]:
+    deps = sorted({PUBLISH_LIST_KEY, *gated_keys}, key=lambda key: key.to_user_string())
+
+    @dg.asset(
+        key=SQL_LIST_KEY,
+        group_name="publish",
+        deps=deps,
+        kinds={"duckdb", "postgres", "parquet"},
+        description="The SQL list (marts.sql_publish_list) synced to every destination of "
+        "destinations.yml: only what changed since the destination's last successful sync, "
+        "recorded in publish.sync_ledger, once every quality gate has passed.",
+    )
+    def sql_list(
+        context: dg.AssetExecutionContext, warehouse: DuckDBResource
+    ) -> dg.MaterializeResult:
+        try:
+            config = load_publish_config()
+        except PublishConfigError as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from None
+        base_dir = Path(warehouse.database).parent
+        reports = {}
+        with warehouse.get_connection() as con:
+            for destination in config.enabled:
+                try:
+                    report = sync_destination(con, destination, context.run.run_id, base_dir)
+                except PublishError as error:
+                    raise dg.Failure(description=str(error)) from None
+                reports[destination.name] = report.as_metadata()
+                context.log.info(f"publish to {destination.name}: {report.as_metadata()}")
+                if report.failed:
+                    context.log.warning(
+                        f"{destination.name}: {len(report.failed)} rows refused, sent again next "
+                        f"run, e.g. {dict(list(report.failed.items())[:3])}"
+                    )
+        return dg.MaterializeResult(
+            metadata={
+                "destinations": dg.MetadataValue.json(reports),
+                "config": str(config.source),
+            }
+        )
+
+    return [sql_list]

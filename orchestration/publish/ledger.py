@@ -1,0 +1,146 @@
+"""The sync ledger in the warehouse: what was planned, sent, or failed, per destination, run,
+batch and lead, and what each destination holds now (the base of the next diff).
+
+A sync writes its plan (status ``pending``) in one transaction before it sends anything, and
+marks a batch ``sent`` or ``failed`` in one transaction after the destination confirmed it. A run
+killed in between leaves ``pending`` batches, which the next sync sends again under the same
+batch id; destinations apply a batch id at most once, so nothing is sent twice or lost.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import duckdb
+
+LEDGER_DDL = """
+create schema if not exists publish;
+create table if not exists publish.sync_ledger (
+    destination varchar not null,
+    run_id varchar not null,
+    batch_id varchar not null,
+    lead_id varchar not null,
+    operation varchar not null,
+    row_hash varchar,
+    payload varchar,
+    status varchar not null,
+    error varchar,
+    planned_at timestamp not null,
+    finished_at timestamp
+);
+create table if not exists publish.destination_rows (
+    destination varchar not null,
+    lead_id varchar not null,
+    row_hash varchar not null,
+    batch_id varchar not null,
+    synced_at timestamp not null,
+    primary key (destination, lead_id)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row to send: an upsert with its payload, or a delete."""
+
+    lead_id: str
+    operation: str  # upsert | delete
+    row_hash: str | None = None
+    payload: dict | None = None
+
+
+def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(LEDGER_DDL)
+
+
+def synced_hashes(con: duckdb.DuckDBPyConnection, destination: str) -> dict[str, str]:
+    rows = con.execute(
+        "select lead_id, row_hash from publish.destination_rows where destination = ?",
+        [destination],
+    ).fetchall()
+    return dict(rows)
+
+
+def plan(
+    con: duckdb.DuckDBPyConnection,
+    destination: str,
+    run_id: str,
+    batches: list[tuple[str, list[Change]]],
+) -> None:
+    """Record every batch as pending, in one transaction, before anything is sent."""
+    rows = [
+        [destination, run_id, batch_id, c.lead_id, c.operation, c.row_hash, _json(c.payload)]
+        for batch_id, changes in batches
+        for c in changes
+    ]
+    if not rows:
+        return
+    con.execute("begin transaction")
+    con.executemany(
+        "insert into publish.sync_ledger "
+        "values (?, ?, ?, ?, ?, ?, ?, 'pending', null, now(), null)",
+        rows,
+    )
+    con.execute("commit")
+
+
+def pending_batches(
+    con: duckdb.DuckDBPyConnection, destination: str
+) -> list[tuple[str, list[Change]]]:
+    """Batches planned by a sync that did not finish, in the order they were planned."""
+    rows = con.execute(
+        """
+        select batch_id, lead_id, operation, row_hash, payload
+        from publish.sync_ledger
+        where destination = ? and status = 'pending'
+        order by planned_at, batch_id, lead_id
+        """,
+        [destination],
+    ).fetchall()
+    batches: dict[str, list[Change]] = {}
+    for batch_id, lead_id, operation, row_hash, payload in rows:
+        change = Change(lead_id, operation, row_hash, json.loads(payload) if payload else None)
+        batches.setdefault(batch_id, []).append(change)
+    return list(batches.items())
+
+
+def record(
+    con: duckdb.DuckDBPyConnection,
+    destination: str,
+    batch_id: str,
+    changes: list[Change],
+    failed: dict[str, str],
+) -> None:
+    """Mark a batch sent (its rows failed, where the destination said so) and move the
+    destination's state forward, in one transaction."""
+    sent = [c for c in changes if c.lead_id not in failed]
+    con.execute("begin transaction")
+    con.execute(
+        "update publish.sync_ledger set status = 'sent', finished_at = now() "
+        "where destination = ? and batch_id = ?",
+        [destination, batch_id],
+    )
+    if failed:
+        con.executemany(
+            "update publish.sync_ledger set status = 'failed', error = ? "
+            "where destination = ? and batch_id = ? and lead_id = ?",
+            [[error, destination, batch_id, lead_id] for lead_id, error in failed.items()],
+        )
+    upserts = [c for c in sent if c.operation == "upsert"]
+    deletes = [c for c in sent if c.operation == "delete"]
+    if upserts:
+        con.executemany(
+            "insert or replace into publish.destination_rows values (?, ?, ?, ?, now())",
+            [[destination, c.lead_id, c.row_hash, batch_id] for c in upserts],
+        )
+    if deletes:
+        con.executemany(
+            "delete from publish.destination_rows where destination = ? and lead_id = ?",
+            [[destination, c.lead_id] for c in deletes],
+        )
+    con.execute("commit")
+
+
+def _json(payload: dict | None) -> str | None:
+    return None if payload is None else json.dumps(payload, sort_keys=True, default=str)

@@ -1,0 +1,177 @@
+"""A diff-based sync of the SQL list to one destination, recorded in the sync ledger.
+
+1. Batches a killed sync left pending are sent again, under their batch ids.
+2. The list (marts.sql_publish_list) is compared with what the destination holds: new and
+   changed rows are upserts; in mirror mode, leads that left the list are deletes.
+3. The batches are recorded as pending, then sent one by one, each marked sent when the
+   destination confirmed it.
+
+A dry run does steps 2 and reports, sending and recording nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from orchestration.publish import ledger
+from orchestration.publish.config import Destination
+from orchestration.publish.ledger import Change
+from orchestration.publish.senders import PAYLOAD_COLUMNS, build_sender
+
+FAILPOINT_ENV = "LEADQUAL_PUBLISH_FAILPOINT"
+_failpoint_hits: Counter[str] = Counter()
+
+
+@dataclass
+class SyncReport:
+    destination: str
+    mode: str
+    dry_run: bool = False
+    resumed_batches: int = 0
+    batches: int = 0
+    upserts: int = 0
+    deletes: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    unchanged: int = 0
+    changes: list[Change] = field(default_factory=list)
+
+    def as_metadata(self) -> dict:
+        return {
+            "mode": self.mode,
+            "upserts": self.upserts,
+            "deletes": self.deletes,
+            "unchanged": self.unchanged,
+            "failed_rows": len(self.failed),
+            "batches": self.batches,
+            "resumed_batches": self.resumed_batches,
+        }
+
+
+def failpoint(name: str) -> None:
+    """Kill this process here when LEADQUAL_PUBLISH_FAILPOINT names this point ("name" or
+    "name:N" for its N-th pass). Only the crash tests set it."""
+    wanted = os.environ.get(FAILPOINT_ENV)
+    if not wanted:
+        return
+    _failpoint_hits[name] += 1
+    point, _, count = wanted.partition(":")
+    if point == name and _failpoint_hits[name] == int(count or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def publish_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The SQL list as payloads: one dict per lead, values as JSON-ready text and numbers."""
+    cursor = con.execute(
+        """
+        select
+            *,
+            'sql' as lifecycle_stage,
+            'Follow up with ' || coalesce(first_name || ' ', '') || coalesce(last_name, '')
+                || coalesce(' (' || company_name || ')', '') as follow_up_subject,
+            coalesce(sales_owner, territory) as follow_up_owner
+        from marts.sql_publish_list
+        order by lead_id
+        """
+    )
+    names = [column[0] for column in cursor.description]
+    return [
+        {
+            name: _plain(value)
+            for name, value in zip(names, row, strict=True)
+            if name in PAYLOAD_COLUMNS
+        }
+        for row in cursor.fetchall()
+    ]
+
+
+def row_hash(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def diff(
+    con: duckdb.DuckDBPyConnection, destination: Destination, rows: list[dict]
+) -> tuple[list[Change], int]:
+    """The changes that bring the destination to the list, and how many rows are unchanged."""
+    synced = ledger.synced_hashes(con, destination.name)
+    changes, unchanged = [], 0
+    listed = set()
+    for payload in rows:
+        listed.add(payload["lead_id"])
+        digest = row_hash(payload)
+        if synced.get(payload["lead_id"]) == digest:
+            unchanged += 1
+        else:
+            changes.append(Change(payload["lead_id"], "upsert", digest, payload))
+    if destination.mirrors:
+        changes += [Change(lead_id, "delete") for lead_id in sorted(set(synced) - listed)]
+    return changes, unchanged
+
+
+def sync_destination(
+    con: duckdb.DuckDBPyConnection,
+    destination: Destination,
+    run_id: str,
+    base_dir: Path,
+    *,
+    dry_run: bool = False,
+) -> SyncReport:
+    ledger.ensure_ledger(con)
+    report = SyncReport(destination.name, destination.mode, dry_run=dry_run)
+    rows = publish_rows(con)
+    if dry_run:
+        report.changes, report.unchanged = diff(con, destination, rows)
+        report.upserts = sum(c.operation == "upsert" for c in report.changes)
+        report.deletes = sum(c.operation == "delete" for c in report.changes)
+        report.resumed_batches = len(ledger.pending_batches(con, destination.name))
+        return report
+    sender = build_sender(destination, base_dir)
+    try:
+        for batch_id, changes in ledger.pending_batches(con, destination.name):
+            _send(con, destination, sender, batch_id, changes, report)
+            report.resumed_batches += 1
+        changes, report.unchanged = diff(con, destination, rows)
+        size = sender.batch_size or max(len(changes), 1)
+        batches = [
+            (_batch_id(run_id, destination.name, number), changes[start : start + size])
+            for number, start in enumerate(range(0, len(changes), size), start=1)
+        ]
+        ledger.plan(con, destination.name, run_id, batches)
+        failpoint("publish:planned")
+        for number, (batch_id, batch) in enumerate(batches):
+            if number:
+                failpoint("publish:between_batches")
+            _send(con, destination, sender, batch_id, batch, report)
+    finally:
+        sender.close()
+    return report
+
+
+def _send(
+    con, destination, sender, batch_id: str, changes: list[Change], report: SyncReport
+) -> None:
+    failed = sender.apply(batch_id, changes)
+    failpoint("publish:sent")
+    ledger.record(con, destination.name, batch_id, changes, failed)
+    report.batches += 1
+    report.failed.update(failed)
+    report.upserts += sum(c.operation == "upsert" and c.lead_id not in failed for c in changes)
+    report.deletes += sum(c.operation == "delete" and c.lead_id not in failed for c in changes)
+
+
+def _batch_id(run_id: str, destination: str, number: int) -> str:
+    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{destination}-{run_id[:8]}-{number:04d}"
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.isoformat() + ("" if value.tzinfo else "+00:00")
+    return value
