@@ -59,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
         "--broken-share", type=float, default=0.005, help="share of contract-breaking rows"
     )
 
+    publish = commands.add_parser(
+        "publish", help="re-check the quality gates and sync the SQL list to every destination"
+    )
+    publish.add_argument(
+        "--dry-run", action="store_true", help="show what each destination would get; send nothing"
+    )
+
     rules = commands.add_parser("rules", help="validate the scoring rules (scoring/rules.yml)")
     rules.add_argument("--page", action="store_true", help="print the shared-definitions page")
 
@@ -73,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             return _generate(args)
         if args.command == "rules":
             return _rules(args)
+        if args.command == "publish":
+            return _publish(args)
         if args.command == "dbt":
             return _dbt(args.dbt_args)
         return _run(args)
@@ -158,6 +167,54 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _publish(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from orchestration.publish.config import load_publish_config
+    from orchestration.publish.sync import sync_destination
+
+    settings = load_settings()
+    if not args.dry_run:
+        from orchestration.definitions import PUBLISH_JOB_NAME
+
+        result = execute_job(PUBLISH_JOB_NAME, log_level="CRITICAL")
+        if not result.success:
+            _print_failures(result)
+            return 1
+        for event in result.get_asset_materialization_events():
+            metadata = event.materialization.metadata
+            if "destinations" in metadata:
+                for name, figures in metadata["destinations"].value.items():
+                    print(f"{name}: {figures}")
+            if "new_sqls" in metadata:
+                print(f"sales notifications: {metadata['new_sqls'].value} new SQLs")
+        return 0
+    config = load_publish_config()
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        for destination in config.enabled:
+            report = sync_destination(
+                con, destination, "dry-run", settings.warehouse_path.parent, dry_run=True
+            )
+            print(
+                f"{destination.name} ({destination.type}, {destination.mode}): would upsert "
+                f"{report.upserts}, delete {report.deletes}; {report.unchanged} unchanged; "
+                f"{report.resumed_batches} unfinished batches would be resent"
+            )
+            for change in report.changes[:20]:
+                detail = (
+                    ""
+                    if change.payload is None
+                    else (
+                        f" score {change.payload['combined_score']}, owner "
+                        f"{change.payload['follow_up_owner']}"
+                    )
+                )
+                print(f"  {change.operation:<6} {change.lead_id}{detail}")
+            if len(report.changes) > 20:
+                print(f"  ... and {len(report.changes) - 20} more")
+    return 0
+
+
 def _ensure_sample_landing(landing_dir: Path, leads: int) -> None:
     if (landing_dir / GENERATION_MANIFEST).exists():
         print(f"Using the sample landing folder {landing_dir}")
@@ -170,16 +227,23 @@ def _ensure_sample_landing(landing_dir: Path, leads: int) -> None:
 
 def execute_daily_job(log_level: str = "WARNING"):
     """Materialize the daily job in this process with the settings of the environment."""
+    from orchestration.definitions import DAILY_JOB_NAME
+
+    return execute_job(DAILY_JOB_NAME, log_level)
+
+
+def execute_job(name: str, log_level: str = "WARNING"):
+    """Run a job of the definitions in this process with the settings of the environment."""
     import dagster as dg
 
-    from orchestration.definitions import DAILY_JOB_NAME, build_definitions
+    from orchestration.definitions import build_definitions
     from orchestration.transform.project import dbt_project
 
     load_settings()  # also puts this environment's dbt first on PATH
     # Definitions read the dbt manifest; write it for the current models first.
     dbt_project.preparer.prepare(dbt_project)
     build_definitions.cache_clear()
-    job = build_definitions().resolve_job_def(DAILY_JOB_NAME)
+    job = build_definitions().resolve_job_def(name)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     return job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)

@@ -22,6 +22,7 @@ from orchestration.transform.assets import build_dbt_assets, scoring_rules
 from orchestration.transform.project import dbt_project
 
 DAILY_JOB_NAME = "daily_lead_qualification"
+PUBLISH_JOB_NAME = "publish_sql_lists"
 
 
 @cache
@@ -43,6 +44,17 @@ def build_definitions() -> dg.Definitions:
         "marts and the report for BI once every quality gate has passed.",
         hooks={alert_on_failure},
     )
+    publish_job = dg.define_asset_job(
+        PUBLISH_JOB_NAME,
+        selection=dg.AssetSelection.checks(
+            *(key for checks in quality_checks for key in checks.check_keys)
+        )
+        | dg.AssetSelection.groups("publish"),
+        description="Check the warehouse as it is against every quality gate again, then sync the "
+        "SQL list and notify sales: for a destination that was down, or to publish between daily "
+        "runs (`leadqual publish`).",
+        hooks={alert_on_failure},
+    )
     return dg.Definitions(
         assets=[
             *build_landing_specs(),
@@ -53,7 +65,7 @@ def build_definitions() -> dg.Definitions:
             *build_publish_assets(gated_keys),
         ],
         asset_checks=quality_checks,
-        jobs=[daily_job],
+        jobs=[daily_job, publish_job],
         schedules=[
             dg.ScheduleDefinition(
                 job=daily_job,

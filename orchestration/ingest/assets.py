@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.contract import ENTITIES, Entity
+from orchestration.ingest.erasure import apply_erasure_requests
 from orchestration.ingest.loader import ingest_entity
 from orchestration.resources import LandingZone
 
@@ -33,7 +34,7 @@ def build_landing_specs() -> list[dg.AssetSpec]:
 
 
 def build_ingest_assets() -> list[dg.AssetsDefinition]:
-    return [_build_ingest_asset(entity) for entity in ENTITIES.values()]
+    return [*(_build_ingest_asset(entity) for entity in ENTITIES.values()), erased_leads]
 
 
 def _build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
@@ -89,3 +90,32 @@ def _build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
         )
 
     return ingest
+
+
+ERASED_LEADS_KEY = dg.AssetKey(["raw", "erased_leads"])
+
+
+@dg.asset(
+    key=ERASED_LEADS_KEY,
+    group_name="ingest",
+    deps=[raw_asset_key(entity) for entity in ENTITIES.values()],
+    kinds={"duckdb"},
+    description="Erasure requests applied: the personal data of every lead that asked for "
+    "erasure removed from the raw tables, the quarantine, the sync ledger and the notification "
+    "log, before dbt rebuilds the other layers from raw.",
+)
+def erased_leads(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    with warehouse.get_connection() as con:
+        outcome = apply_erasure_requests(con)
+        total = con.execute("select count(*) from raw.erased_leads").fetchone()[0]
+    if outcome["newly_erased"]:
+        context.log.info(f"Erased the personal data of {outcome['newly_erased']}")
+    return dg.MaterializeResult(
+        metadata={
+            "newly_erased": len(outcome["newly_erased"]),
+            "rows_redacted": dg.MetadataValue.json(outcome["rows_redacted"]),
+            "dagster/row_count": total,
+        }
+    )

@@ -8,11 +8,14 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.publish.config import PublishConfigError, load_publish_config
+from orchestration.publish.notify import notify_new_sqls
 from orchestration.publish.senders import PublishError
 from orchestration.publish.sync import sync_destination
+from orchestration.resources import as_of_date
 
 PUBLISH_LIST_KEY = dg.AssetKey(["marts", "sql_publish_list"])
 SQL_LIST_KEY = dg.AssetKey(["publish", "sql_list"])
+NOTIFICATIONS_KEY = dg.AssetKey(["publish", "sales_notifications"])
 
 
 def build_publish_assets(gated_keys: Iterable[dg.AssetKey]) -> list[dg.AssetsDefinition]:
@@ -56,4 +59,34 @@ def build_publish_assets(gated_keys: Iterable[dg.AssetKey]) -> list[dg.AssetsDef
             }
         )
 
-    return [sql_list]
+    @dg.asset(
+        key=NOTIFICATIONS_KEY,
+        group_name="publish",
+        deps=[SQL_LIST_KEY],
+        kinds={"slack"},
+        description="Sales told at once about every lead that newly reached SQL: a Slack-"
+        "compatible webhook post and the day's digest file, once per SQL cycle.",
+    )
+    def sales_notifications(
+        context: dg.AssetExecutionContext, warehouse: DuckDBResource
+    ) -> dg.MaterializeResult:
+        try:
+            config = load_publish_config()
+        except PublishConfigError as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from None
+        with warehouse.get_connection() as con:
+            outcome = notify_new_sqls(
+                con,
+                config.notifications,
+                context.run.run_id,
+                as_of_date(),
+                Path(warehouse.database).parent,
+            )
+        context.log.info(f"sales notifications: {outcome}")
+        if outcome["failed"]:
+            context.log.warning(
+                f"{len(outcome['failed'])} notifications failed and are retried next run"
+            )
+        return dg.MaterializeResult(metadata={**outcome, "failed": len(outcome["failed"])})
+
+    return [sql_list, sales_notifications]

@@ -291,30 +291,25 @@ class HttpSender:
         return failed
 
     def _post(self, url: str, key: str, body: dict, changes: list[Change]) -> dict[str, str]:
-        data = json.dumps(body, default=str).encode()
-        headers = {"Content-Type": "application/json", "Idempotency-Key": key}
+        headers = {"Idempotency-Key": key}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        error = "not sent"
-        for attempt in range(1, self.max_attempts + 1):
-            self._wait_for_rate_limit()
-            request = urllib.request.Request(url, data=data, headers=headers, method="POST")
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    reply = json.loads(response.read() or b"{}")
-                return {
-                    str(item.get("id")): str(item.get("message", "rejected"))
-                    for item in reply.get("errors", [])
-                }
-            except urllib.error.HTTPError as failure:
-                error = f"HTTP {failure.code}: {failure.read()[:200].decode(errors='replace')}"
-                if failure.code != 429 and failure.code < 500:
-                    break  # the request itself is wrong: retrying sends the same
-                self.sleep(self._backoff(attempt, failure.headers.get("Retry-After")))
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as failure:
-                error = f"{type(failure).__name__}: {getattr(failure, 'reason', failure)}"
-                self.sleep(self._backoff(attempt, None))
-        return {c.lead_id: error for c in changes}
+        try:
+            reply = post_json(
+                url,
+                body,
+                headers=headers,
+                max_attempts=self.max_attempts,
+                timeout=self.timeout,
+                sleep=self.sleep,
+                before_request=self._wait_for_rate_limit,
+            )
+        except PublishError as error:
+            return {c.lead_id: str(error) for c in changes}
+        return {
+            str(item.get("id")): str(item.get("message", "rejected"))
+            for item in reply.get("errors", [])
+        }
 
     def _wait_for_rate_limit(self) -> None:
         wait = self.last_request + self.interval - time.monotonic()
@@ -322,14 +317,59 @@ class HttpSender:
             self.sleep(wait)
         self.last_request = time.monotonic()
 
-    @staticmethod
-    def _backoff(attempt: int, retry_after: str | None) -> float:
-        if retry_after:
-            try:
-                return min(float(retry_after), 60.0)
-            except ValueError:
-                pass
-        return min(0.5 * 2 ** (attempt - 1), 30.0)
-
     def close(self) -> None:
         pass
+
+
+def post_json(
+    url: str,
+    body: dict,
+    *,
+    headers: dict[str, str] | None = None,
+    max_attempts: int = 5,
+    timeout: float = 30,
+    sleep=time.sleep,
+    before_request=None,
+) -> dict:
+    """POST ``body`` as JSON and return the JSON reply ({} when empty or not JSON). 429 and 5xx
+    answers and network errors are retried with exponential backoff (Retry-After wins); other
+    4xx answers are not, since the same request would fail again. Raises PublishError at the end."""
+    data = json.dumps(body, default=str).encode()
+    error = "not sent"
+    for attempt in range(1, max_attempts + 1):
+        if before_request is not None:
+            before_request()
+        request = urllib.request.Request(
+            url,
+            data=data,
+            method="POST",
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                text = response.read()
+            try:
+                reply = json.loads(text or b"{}")
+            except ValueError:
+                reply = {}
+            return reply if isinstance(reply, dict) else {}
+        except urllib.error.HTTPError as failure:
+            error = f"HTTP {failure.code}: {failure.read()[:200].decode(errors='replace')}"
+            if failure.code != 429 and failure.code < 500:
+                break
+            retry_after = failure.headers.get("Retry-After")
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as failure:
+            error = f"{type(failure).__name__}: {getattr(failure, 'reason', failure)}"
+            retry_after = None
+        if attempt < max_attempts:
+            sleep(_backoff(attempt, retry_after))
+    raise PublishError(f"POST {url} failed after {attempt} attempts: {error}")
+
+
+def _backoff(attempt: int, retry_after: str | None) -> float:
+    if retry_after:
+        try:
+            return min(float(retry_after), 60.0)
+        except ValueError:
+            pass
+    return min(0.5 * 2 ** (attempt - 1), 30.0)

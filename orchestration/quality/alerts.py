@@ -1,8 +1,9 @@
 """Tell people when a run stops before publishing: which step or gate failed, with examples.
 
 Every failed step of the daily job (a quality gate, a dbt test, ingest, the scoring rules) raises
-one alert: logged at error level and appended as one JSON line to ``<quality dir>/alerts.jsonl``,
-which a log shipper or a cron mail can forward.
+one alert: logged at error level, appended as one JSON line to ``<quality dir>/alerts.jsonl``,
+and posted through the webhook that tells sales about new SQLs (destinations.yml
+``notifications``), when one is configured.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from orchestration.publish.config import PublishConfigError, load_publish_config
+from orchestration.publish.notify import post_webhook
+from orchestration.publish.senders import PublishError
 from orchestration.resources import QualityArea
 
 EXAMPLES_PER_FAILURE = 3
@@ -79,3 +83,8 @@ def alert_on_failure(context: dg.HookContext) -> None:
     }
     with quality.alert_file.open("a", encoding="utf-8") as alerts:
         alerts.write(json.dumps(record) + "\n")
+    try:
+        webhook = load_publish_config().notifications.webhook_url
+        post_webhook(webhook, "\n".join([f":rotating_light: {summary}", *lines]))
+    except (PublishConfigError, PublishError) as error:
+        context.log.warning(f"the alert could not be posted to the webhook: {error}")

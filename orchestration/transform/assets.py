@@ -18,6 +18,7 @@ from dagster_dbt import (
 )
 from dagster_duckdb import DuckDBResource
 
+from orchestration.ingest.assets import ERASED_LEADS_KEY
 from orchestration.resources import load_settings
 from orchestration.scoring.page import render_definitions_page
 from orchestration.scoring.rules import ScoringRulesError, load_scoring_config, rules_path
@@ -56,6 +57,9 @@ class LeadQualificationTranslator(DagsterDbtTranslator):
         node = manifest.get("nodes", {}).get(unique_id, {})
         if SCORING_MACROS & set(node.get("depends_on", {}).get("macros", [])):
             spec = spec.merge_attributes(deps=[SCORING_RULES_KEY])
+        if node.get("resource_type") == "model" and node.get("fqn", [None, None])[1] == "staging":
+            # Staging reads raw only after the erasure requests were applied to it.
+            spec = spec.merge_attributes(deps=[ERASED_LEADS_KEY])
         return spec
 
     @staticmethod

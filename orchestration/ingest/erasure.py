@@ -1,0 +1,97 @@
+"""Erasure requests: remove a lead's personal data from every layer of the warehouse.
+
+Runs after ingest and before dbt. The raw layer is the only one that stores data (staging is
+views; intermediate models and marts are rebuilt by dbt from raw), so redacting raw, the
+quarantine, the sync ledger and the notification log removes the data everywhere. The lead itself
+stays (its id, scores and stages) so that KPIs keep counting it; it can no longer be contacted,
+and mirror destinations delete it on the next sync because it left the SQL list.
+
+``raw.erased_leads`` remembers every erased lead, so a later file that brings the lead's personal
+data again is redacted on the run that loads it.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+ERASED_DDL = """
+create table if not exists raw.erased_leads (
+    lead_id varchar primary key,
+    requested_at timestamp not null,
+    erased_at timestamp not null
+)
+"""
+
+# Columns that hold personal data, per raw table (names as in the landing contract).
+PERSONAL_COLUMNS = {
+    "raw.leads": ["email", "first_name", "last_name", "job_title", "_extra_columns"],
+    "raw.events": ["page_url", "properties", "_extra_columns"],
+    "raw.sales_qualification": ["reason", "_extra_columns"],
+    "raw.privacy_requests": ["email", "_extra_columns"],
+}
+
+
+def apply_erasure_requests(con: duckdb.DuckDBPyConnection) -> dict:
+    """Record newly requested erasures and redact every erased lead; returns the counts."""
+    con.execute(ERASED_DDL)
+    con.execute("begin transaction")
+    new = con.execute(
+        """
+        insert into raw.erased_leads
+        select leads.lead_id, min(requests.requested_at), now()
+        from raw.privacy_requests as requests
+        inner join raw.leads as leads
+            on requests.lead_id = leads.lead_id
+            or (requests.lead_id is null and lower(requests.email) = lower(leads.email))
+        where requests.request_type = 'erasure'
+            and leads.lead_id not in (select lead_id from raw.erased_leads)
+        group by leads.lead_id
+        returning lead_id
+        """
+    ).fetchall()
+    # A request that named only an e-mail keeps the lead it matched, without the address.
+    con.execute(
+        """
+        update raw.privacy_requests as requests
+        set lead_id = leads.lead_id
+        from raw.leads as leads
+        where requests.lead_id is null
+            and lower(requests.email) = lower(leads.email)
+            and leads.lead_id in (select lead_id from raw.erased_leads)
+        """
+    )
+    redacted = {}
+    erased = "lead_id in (select lead_id from raw.erased_leads)"
+    for table, columns in PERSONAL_COLUMNS.items():
+        filled = " or ".join(f"{column} is not null" for column in columns)
+        assignments = ", ".join(f"{column} = null" for column in columns)
+        redacted[table] = con.execute(
+            f"update {table} set {assignments} where {erased} and ({filled})"
+        ).fetchone()[0]
+    # Quarantined rows keep the raw record text: drop the text of the erased leads' rows.
+    for table in [
+        name
+        for (name,) in con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() "
+            "where schema_name = 'raw' and table_name like '%\\_rejects' escape '\\'"
+        ).fetchall()
+    ]:
+        redacted[table] = con.execute(
+            f"update {table} set record = null, _extra_columns = null where record is not null "
+            "and exists (select 1 from raw.erased_leads as erased "
+            "where contains(record, '\"' || erased.lead_id || '\"'))"
+        ).fetchone()[0]
+    for table, column in (
+        ("publish.sync_ledger", "payload"),
+        ("publish.sql_notifications", "message"),
+    ):
+        exists = con.execute(
+            "select count(*) from duckdb_tables() where schema_name || '.' || table_name = ?",
+            [table],
+        ).fetchone()[0]
+        if exists:
+            redacted[table] = con.execute(
+                f"update {table} set {column} = null where {erased} and {column} is not null"
+            ).fetchone()[0]
+    con.execute("commit")
+    return {"newly_erased": [lead_id for (lead_id,) in new], "rows_redacted": redacted}

@@ -1,0 +1,141 @@
+"""Telling sales at once when a lead newly reaches SQL, and anyone watching when a run fails.
+
+A new SQL (a lead and SQL cycle not notified before) is posted to a Slack-compatible incoming
+webhook and written to the day's digest file (``sql_digest_<day>.md``): lead, account, score, top
+reasons, owner and the next step with its due time. ``publish.sql_notifications`` remembers each
+lead and cycle, so reruns never repeat a notification; a lead that is recycled and qualifies
+again is a new cycle and is announced again.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from orchestration.publish.config import Notifications
+from orchestration.publish.senders import PublishError, post_json
+from orchestration.publish.sync import publish_rows
+
+NOTIFICATIONS_DDL = """
+create schema if not exists publish;
+create table if not exists publish.sql_notifications (
+    lead_id varchar not null,
+    sql_cycle bigint not null,
+    run_id varchar not null,
+    status varchar not null,
+    message varchar,
+    error varchar,
+    notified_on date not null,
+    notified_at timestamp not null,
+    primary key (lead_id, sql_cycle)
+);
+"""
+
+
+def post_webhook(url: str | None, text: str, blocks: list[dict] | None = None) -> None:
+    """Post a Slack-compatible message (``text`` is the fallback and what other chat tools show)."""
+    if url:
+        post_json(url, {"text": text, **({"blocks": blocks} if blocks else {})}, max_attempts=3)
+
+
+def sql_message(row: dict) -> tuple[str, list[dict]]:
+    """The notification of one new SQL: a one-line text and Slack blocks."""
+    name = " ".join(part for part in (row.get("first_name"), row.get("last_name")) if part)
+    who = name or row["lead_id"]
+    company = row.get("company_name") or "unknown company"
+    owner = row.get("sales_owner") or f"territory {row.get('territory') or 'unassigned'}"
+    due = (row.get("follow_up_due_at") or "")[:16].replace("T", " ")
+    reasons = [reason for reason in (row.get("top_reasons") or "").split("; ") if reason]
+    text = (
+        f"New SQL: {who} ({company}), score {row['combined_score']}, owner {owner}. "
+        f"Next step: {row['follow_up_subject']} by {due} UTC."
+    )
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"New SQL: {who}, {company}"}},
+        {
+            "type": "section",
+            "fields": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"*Score*\n{row['combined_score']} (fit {row['fit_grade']})",
+                },
+                {"type": "mrkdwn", "text": f"*Owner*\n{owner}"},
+                {"type": "mrkdwn", "text": f"*Lead*\n{row['lead_id']} · {row.get('email') or '-'}"},
+                {
+                    "type": "mrkdwn",
+                    "text": f"*Next step*\n{row['follow_up_subject']}, due {due} UTC",
+                },
+            ],
+        },
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "*Why*\n" + "\n".join(f"• {r}" for r in reasons)},
+        },
+    ]
+    return text, blocks
+
+
+def notify_new_sqls(
+    con: duckdb.DuckDBPyConnection,
+    settings: Notifications,
+    run_id: str,
+    day: date,
+    base_dir: Path,
+) -> dict:
+    """Announce every SQL cycle not announced before; returns what was done."""
+    con.execute(NOTIFICATIONS_DDL)
+    done = {
+        (lead_id, cycle)
+        for lead_id, cycle in con.execute(
+            "select lead_id, sql_cycle from publish.sql_notifications where status = 'sent'"
+        ).fetchall()
+    }
+    new = [row for row in publish_rows(con) if (row["lead_id"], row["sql_cycle"]) not in done]
+    webhook = settings.webhook_url
+    failed = {}
+    for row in new:
+        text, blocks = sql_message(row)
+        try:
+            post_webhook(webhook, text, blocks)
+            status, error = "sent", None
+        except PublishError as failure:
+            status, error = "failed", str(failure)
+            failed[row["lead_id"]] = error
+        con.execute(
+            "insert or replace into publish.sql_notifications values (?, ?, ?, ?, ?, ?, ?, now())",
+            [row["lead_id"], row["sql_cycle"], run_id, status, text, error, day],
+        )
+    digest = write_digest(con, settings, day, base_dir)
+    return {
+        "new_sqls": len(new),
+        "webhook": "posted" if webhook else "not configured",
+        "failed": failed,
+        "digest": str(digest) if digest else None,
+    }
+
+
+def write_digest(
+    con: duckdb.DuckDBPyConnection, settings: Notifications, day: date, base_dir: Path
+) -> Path | None:
+    """The day's digest, rewritten whole from the notifications of that day (so a rerun gives
+    the same file), and renamed into place."""
+    if not settings.digest_path:
+        return None
+    folder = Path(settings.digest_path).expanduser()
+    folder = folder if folder.is_absolute() else base_dir / folder
+    folder.mkdir(parents=True, exist_ok=True)
+    messages = con.execute(
+        "select message from publish.sql_notifications "
+        "where notified_on = ? and status = 'sent' and message is not null order by lead_id",
+        [day],
+    ).fetchall()
+    lines = [f"# New SQLs on {day.isoformat()}", "", f"{len(messages)} new SQLs.", ""]
+    lines += [f"- {message}" for (message,) in messages]
+    path = folder / f"sql_digest_{day.isoformat()}.md"
+    partial = folder / f".{path.name}.partial"
+    partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+    return path
