@@ -63,8 +63,10 @@ def failpoint(name: str) -> None:
     if not wanted:
         return
     _failpoint_hits[name] += 1
-    point, _, count = wanted.partition(":")
-    if point == name and _failpoint_hits[name] == int(count or 1):
+    point, _, count = wanted.rpartition(":")
+    if not count.isdigit():
+        point, count = wanted, "1"
+    if point == name and _failpoint_hits[name] == int(count):
         os.kill(os.getpid(), signal.SIGKILL)
 
 

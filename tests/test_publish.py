@@ -1,0 +1,361 @@
+"""Reverse-ETL publishing of the SQL list to a files outbox, a real PostgreSQL server and a local
+HTTP CRM endpoint: diff-based, exactly once (also when the publishing process is killed), sales
+notified once per SQL cycle, and erasure requests honoured end to end."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pyarrow.parquet as pq
+import pytest
+
+from orchestration.cli import execute_daily_job, execute_job, main
+from orchestration.definitions import PUBLISH_JOB_NAME
+from orchestration.publish.config import DESTINATIONS_ENV
+from orchestration.publish.sync import FAILPOINT_ENV
+from tests.crm_server import TOKEN, CrmServer
+from tests.postgres_server import postgres_server
+
+DESTINATIONS = ("outbox_test", "crm_database", "crm_api")
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn():
+    with postgres_server() as dsn:
+        yield dsn
+
+
+@pytest.fixture
+def crm():
+    server = CrmServer()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Publishing:
+    warehouse: Path
+    landing: Path
+    dsn: str
+    table: str
+    crm: CrmServer
+    outbox: Path
+    digests: Path
+
+    def listed(self) -> set[str]:
+        return {row[0] for row in self.query("select lead_id from marts.sql_publish_list")}
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def execute(self, sql: str, params: list | None = None) -> None:
+        with duckdb.connect(str(self.warehouse)) as con:
+            con.execute(sql, params or [])
+
+    def postgres(self) -> dict[str, tuple]:
+        with psycopg.connect(self.dsn) as con:
+            rows = con.execute(
+                f"select lead_id, combined_score, sales_owner, territory, follow_up_due_at "
+                f"from {self.table}"
+            ).fetchall()
+        return {row[0]: row for row in rows}
+
+    def outbox_rows(self) -> list[dict]:
+        rows = []
+        for folder in sorted(self.outbox.iterdir()) if self.outbox.exists() else []:
+            with open(folder / "rows.csv", newline="") as handle:
+                rows += list(csv.DictReader(handle))
+        return rows
+
+    def ledger(self, destination: str) -> list[tuple]:
+        return self.query(
+            "select lead_id, operation, status from publish.sync_ledger where destination = ?",
+            [destination],
+        )
+
+
+@pytest.fixture
+def publishing(pipeline_copy, postgres_dsn, crm, monkeypatch, tmp_path) -> Publishing:
+    table = f"sales.leads_{uuid.uuid4().hex[:8]}"
+    config = tmp_path / "destinations.yml"
+    config.write_text(
+        "destinations:\n"
+        f"  - {{name: outbox_test, type: files, path: {tmp_path}/outbox, mode: mirror}}\n"
+        f"  - {{name: crm_database, type: postgres, dsn_env: TEST_CRM_DSN, table: {table}, "
+        "mode: mirror}\n"
+        f"  - {{name: crm_api, type: http, url: '{crm.url}/upsert', delete_url: "
+        f"'{crm.url}/archive', token_env: TEST_CRM_TOKEN, batch_size: 10, "
+        "requests_per_second: 1000, mode: mirror}\n"
+        f"notifications: {{webhook_url_env: TEST_WEBHOOK, digest_path: {tmp_path}/digests}}\n"
+    )
+    monkeypatch.setenv(DESTINATIONS_ENV, str(config))
+    # The sample run announced its SQLs to the digest already; these tests start the webhook anew.
+    with duckdb.connect(str(pipeline_copy.warehouse)) as con:
+        con.execute("delete from publish.sql_notifications")
+    monkeypatch.setenv("TEST_CRM_DSN", postgres_dsn)
+    monkeypatch.setenv("TEST_CRM_TOKEN", TOKEN)
+    monkeypatch.setenv("TEST_WEBHOOK", f"{crm.url}/webhook")
+    return Publishing(
+        pipeline_copy.warehouse,
+        pipeline_copy.landing,
+        postgres_dsn,
+        table,
+        crm,
+        tmp_path / "outbox",
+        tmp_path / "digests",
+    )
+
+
+def _publish():
+    result = execute_job(PUBLISH_JOB_NAME)
+    assert result.success
+    (event,) = [
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.path == ["publish", "sql_list"]
+    ]
+    return event.materialization.metadata["destinations"].value
+
+
+def _assert_every_destination_holds(publishing: Publishing, leads: set[str]) -> None:
+    assert set(publishing.postgres()) == leads
+    assert set(publishing.crm.state.records) == leads
+    state: dict[str, str] = {}
+    for row in publishing.outbox_rows():
+        state[row["lead_id"]] = row["operation"]
+    assert {lead for lead, operation in state.items() if operation == "upsert"} == leads
+
+
+def test_a_run_publishes_everywhere_and_a_rerun_sends_nothing(publishing):
+    listed = publishing.listed()
+    assert len(listed) > 20
+
+    first = _publish()
+
+    for name in DESTINATIONS:
+        assert first[name]["upserts"] == len(listed), name
+        assert {status for _, _, status in publishing.ledger(name)} == {"sent"}
+    _assert_every_destination_holds(publishing, listed)
+    assert all(count == 1 for count in publishing.crm.state.applied.values())
+    (batch,) = sorted(publishing.outbox.iterdir())
+    manifest = json.loads((batch / "manifest.json").read_text())
+    assert manifest["rows"] == manifest["upserts"] == len(listed)
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256((batch / name).read_bytes()).hexdigest() == digest
+    assert pq.read_table(batch / "rows.parquet").num_rows == len(listed)
+    lead = sorted(listed)[0]
+    score, owner = publishing.query(
+        "select combined_score, coalesce(sales_owner, territory) from marts.sql_publish_list "
+        "where lead_id = ?",
+        [lead],
+    )[0]
+    _, pg_score, pg_owner, pg_territory, due = publishing.postgres()[lead]
+    assert (pg_score, pg_owner or pg_territory) == (score, owner) and due is not None
+    messages = publishing.crm.state.messages
+    assert len(messages) == len(listed)
+    assert all(
+        m["text"].startswith("New SQL: ") and "Next step: Follow up with" in m["text"]
+        for m in messages
+    )
+    (digest,) = publishing.digests.iterdir()
+    assert sum(line.startswith("- New SQL: ") for line in digest.read_text().splitlines()) == len(
+        listed
+    )
+    requests_before = len(publishing.crm.state.requests)
+
+    second = _publish()
+
+    for name in DESTINATIONS:
+        assert (second[name]["upserts"], second[name]["deletes"]) == (0, 0), name
+        assert second[name]["unchanged"] == len(listed)
+    assert len(publishing.crm.state.requests) == requests_before  # nothing sent, nor notified
+    assert len(list(publishing.outbox.iterdir())) == 1
+    _assert_every_destination_holds(publishing, listed)
+
+
+def test_only_changed_rows_are_sent_and_mirror_destinations_delete_what_left(publishing):
+    _publish()
+    listed = sorted(publishing.listed())
+    changed, gone = listed[0], listed[1]
+    publishing.execute(
+        "update marts.sql_publish_list set combined_score = combined_score + 1 where lead_id = ?",
+        [changed],
+    )
+    publishing.execute("delete from marts.sql_publish_list where lead_id = ?", [gone])
+
+    report = _publish()
+
+    for name in DESTINATIONS:
+        assert (report[name]["upserts"], report[name]["deletes"]) == (1, 1), name
+    _assert_every_destination_holds(publishing, set(listed) - {gone})
+    assert (
+        publishing.postgres()[changed][1]
+        == publishing.query(
+            "select combined_score from marts.sql_publish_list where lead_id = ?", [changed]
+        )[0][0]
+    )
+    assert "/archive" in {path for path, _ in publishing.crm.state.requests}
+
+
+def test_a_dry_run_shows_what_would_be_sent_and_sends_nothing(publishing, capsys):
+    assert main(["publish", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    listed = publishing.listed()
+    assert f"crm_api (http, mirror): would upsert {len(listed)}, delete 0" in out
+    assert f"  upsert {sorted(listed)[0]} score " in out
+    assert publishing.crm.state.requests == []
+    assert not publishing.outbox.exists()
+    assert publishing.ledger("crm_api") == []
+
+
+def test_http_retries_throttling_and_keeps_refused_rows_for_the_next_run(publishing):
+    refused = sorted(publishing.listed())[3]
+    publishing.crm.state.fail_next = [429, 503]
+    publishing.crm.state.reject = {refused}
+
+    report = _publish()
+
+    assert report["crm_api"]["failed_rows"] == 1
+    assert refused not in publishing.crm.state.records
+    statuses = {lead: (status) for lead, _, status in publishing.ledger("crm_api")}
+    assert statuses[refused] == "failed"
+    error = publishing.query(
+        "select error from publish.sync_ledger where destination = 'crm_api' and lead_id = ?",
+        [refused],
+    )[0][0]
+    assert error == "invalid email"
+    first_keys = [key for path, key in publishing.crm.state.requests if path == "/upsert"]
+    assert first_keys[0] == first_keys[1] == first_keys[2]  # 429, 503, then accepted
+
+    publishing.crm.state.reject = set()
+    report = _publish()
+
+    assert report["crm_api"]["upserts"] == 1 and report["crm_database"]["upserts"] == 0
+    assert refused in publishing.crm.state.records
+
+
+@pytest.mark.parametrize(
+    ("failpoint", "moment"),
+    [
+        ("publish:planned", "before the first batch"),
+        ("publish:between_batches:2", "between two HTTP batches"),
+        ("publish:sent:2", "after PostgreSQL committed, before the ledger recorded it"),
+        ("publish:sent:4", "after an HTTP batch was accepted, before the ledger recorded it"),
+    ],
+)
+def test_a_killed_publish_resumes_without_sending_twice_or_losing_a_row(
+    publishing, failpoint, moment
+):
+    listed = publishing.listed()
+    killed = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "publish"],
+        env={**os.environ, FAILPOINT_ENV: failpoint},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    pending = {
+        row[0]
+        for row in publishing.query(
+            "select distinct destination from publish.sync_ledger where status = 'pending'"
+        )
+    }
+    assert pending, f"the kill {moment} left nothing pending"
+
+    report = _publish()
+
+    assert sum(report[name]["resumed_batches"] for name in DESTINATIONS) >= 1
+    _assert_every_destination_holds(publishing, listed)
+    assert set(publishing.crm.state.applied) == listed
+    assert all(count == 1 for count in publishing.crm.state.applied.values()), moment
+    upserts = [row["lead_id"] for row in publishing.outbox_rows() if row["operation"] == "upsert"]
+    assert sorted(upserts) == sorted(listed), "the outbox holds every lead exactly once"
+    with psycopg.connect(publishing.dsn) as con:
+        applied = con.execute(
+            f"select sum(upserts) from {publishing.table}_sync_batches"
+        ).fetchone()
+    assert applied[0] == len(listed)
+    for name in DESTINATIONS:
+        ledger = publishing.ledger(name)
+        assert {status for _, _, status in ledger} == {"sent"}, name
+        assert sorted(lead for lead, _, _ in ledger) == sorted(listed), name
+
+
+def test_sales_hear_of_each_sql_cycle_once(publishing):
+    _publish()
+    messages = len(publishing.crm.state.messages)
+    lead = sorted(publishing.listed())[0]
+    _publish()
+    assert len(publishing.crm.state.messages) == messages
+
+    # The lead was recycled and qualified again: a new SQL cycle is news.
+    publishing.execute(
+        "update marts.sql_publish_list set sql_cycle = sql_cycle + 1 where lead_id = ?", [lead]
+    )
+    _publish()
+
+    new = publishing.crm.state.messages[messages:]
+    assert len(new) == 1 and lead in json.dumps(new[0]["blocks"])
+    header = new[0]["blocks"][0]["text"]["text"]
+    assert header.startswith("New SQL: ")
+
+
+def test_an_erasure_request_removes_the_lead_everywhere_and_mirrors_delete_it(publishing):
+    _publish()
+    lead, email = publishing.query(
+        "select lead_id, email from marts.sql_publish_list where email is not null "
+        "order by lead_id limit 1"
+    )[0]
+    requests = publishing.landing / "privacy_requests" / "zz_erasure.jsonl"
+    requests.write_text(
+        json.dumps(
+            {
+                "request_type": "erasure",
+                "requested_at": "2026-06-30T12:00:00Z",
+                "email": email.upper(),
+            }
+        )
+        + "\n"
+    )
+
+    result = execute_daily_job()
+
+    assert result.success
+    assert lead not in publishing.listed()
+    assert lead not in publishing.postgres()
+    assert lead not in publishing.crm.state.records
+    assert publishing.outbox_rows()[-1] == {
+        **publishing.outbox_rows()[-1],
+        "lead_id": lead,
+        "operation": "delete",
+    }
+    # No table or view of the warehouse holds the address any more, in any layer.
+    columns = publishing.query(
+        "select table_schema, table_name, column_name from information_schema.columns "
+        "where data_type = 'VARCHAR' and table_schema not in ('information_schema', 'pg_catalog')"
+    )
+    found = [
+        f"{schema}.{table}.{column}"
+        for schema, table, column in columns
+        if publishing.query(
+            f'select count(*) from "{schema}"."{table}" where lower("{column}") like ?',
+            [f"%{email.lower()}%"],
+        )[0][0]
+    ]
+    assert found == []
+    assert publishing.query("select count(*) from raw.erased_leads where lead_id = ?", [lead]) == [
+        (1,)
+    ]
