@@ -177,7 +177,7 @@ def _publish(args: argparse.Namespace) -> int:
     if not args.dry_run:
         from orchestration.definitions import PUBLISH_JOB_NAME
 
-        result = execute_job(PUBLISH_JOB_NAME, log_level="CRITICAL")
+        result = execute_job(PUBLISH_JOB_NAME, log_level="CRITICAL", prepare_dbt=False)
         if not result.success:
             _print_failures(result)
             return 1
@@ -232,8 +232,10 @@ def execute_daily_job(log_level: str = "WARNING"):
     return execute_job(DAILY_JOB_NAME, log_level)
 
 
-def execute_job(name: str, log_level: str = "WARNING"):
-    """Run a job of the definitions in this process with the settings of the environment."""
+def execute_job(name: str, log_level: str = "WARNING", prepare_dbt: bool = True):
+    """Run a job of the definitions in this process with the settings of the environment.
+
+    ``prepare_dbt=False`` keeps an existing dbt manifest (for jobs that do not run dbt)."""
     import dagster as dg
 
     from orchestration.definitions import build_definitions
@@ -241,7 +243,8 @@ def execute_job(name: str, log_level: str = "WARNING"):
 
     load_settings()  # also puts this environment's dbt first on PATH
     # Definitions read the dbt manifest; write it for the current models first.
-    dbt_project.preparer.prepare(dbt_project)
+    if prepare_dbt or not dbt_project.manifest_path.exists():
+        dbt_project.preparer.prepare(dbt_project)
     build_definitions.cache_clear()
     job = build_definitions().resolve_job_def(name)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
