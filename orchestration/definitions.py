@@ -13,6 +13,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.assets import build_ingest_assets, build_landing_specs
+from orchestration.ingest.sensors import build_new_files_sensor
 from orchestration.publish.assets import build_publish_assets
 from orchestration.quality.alerts import alert_on_failure
 from orchestration.quality.checks import build_quality_checks
@@ -68,6 +69,7 @@ def build_definitions() -> dg.Definitions:
         ],
         asset_checks=quality_checks,
         jobs=[daily_job, publish_job],
+        sensors=[build_new_files_sensor(daily_job, settings.landing_dir)],
         schedules=[
             dg.ScheduleDefinition(
                 job=daily_job,

@@ -9,6 +9,7 @@ import sys
 import dagster as dg
 
 from orchestration.definitions import DAILY_JOB_NAME, build_definitions
+from orchestration.ingest.sensors import build_new_files_sensor
 
 
 def _definitions(monkeypatch, tmp_path) -> dg.Definitions:
@@ -45,7 +46,32 @@ def test_lineage_runs_from_landing_files_to_marts(monkeypatch, tmp_path):
 def test_assets_are_in_named_groups(monkeypatch, tmp_path):
     graph = _definitions(monkeypatch, tmp_path).resolve_asset_graph()
     groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
-    assert groups == {"landing", "ingest", "config", "staging", "intermediate", "marts", "serving"}
+    assert groups == {
+        "landing",
+        "ingest",
+        "config",
+        "staging",
+        "intermediate",
+        "marts",
+        "serving",
+        "publish",
+    }
+
+
+def test_publishing_waits_for_every_gate_and_can_run_more_often(monkeypatch, tmp_path):
+    defs = _definitions(monkeypatch, tmp_path)
+    graph = defs.resolve_asset_graph()
+    gated = {key.asset_key for key in graph.asset_check_keys if key.name == "great_expectations"}
+    assert len(gated) == 13
+    for publisher in (["publish", "sql_list"], ["serving", "bi_release"]):
+        assert gated <= graph.get(dg.AssetKey(publisher)).parent_keys, publisher
+    publish_job = defs.resolve_job_def("publish_sql_lists")
+    assert (
+        dg.AssetKey(["publish", "sales_notifications"])
+        in publish_job.asset_layer.selected_asset_keys
+    )
+    sensor = defs.resolve_sensor_def("new_landing_files")
+    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
 
 
 def test_daily_job_covers_every_asset_and_is_scheduled(monkeypatch, tmp_path):
@@ -69,3 +95,15 @@ def test_importing_the_definitions_module_does_no_work(tmp_path):
     env = {**os.environ, "LEADQUAL_WAREHOUSE": str(warehouse)}
     subprocess.run([sys.executable, "-c", code], env=env, check=True)
     assert not warehouse.exists()
+
+
+def test_the_new_files_sensor_asks_for_one_run_per_change(monkeypatch, tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "leads").mkdir(parents=True)
+    defs = _definitions(monkeypatch, tmp_path)
+    sensor = build_new_files_sensor(defs.resolve_job_def(DAILY_JOB_NAME), landing)
+    context = dg.build_sensor_context()
+    assert isinstance(sensor(context), dg.SkipReason)
+    (landing / "leads" / "day1.csv").write_text("lead_id,created_at\nL1,2026-06-01\n")
+    assert isinstance(sensor(context), dg.RunRequest)
+    assert isinstance(sensor(context), dg.SkipReason)  # the same file: nothing new
