@@ -15,10 +15,11 @@ from __future__ import annotations
 import duckdb
 
 ERASED_DDL = """
+create schema if not exists raw;
 create table if not exists raw.erased_leads (
     lead_id varchar primary key,
     requested_at timestamp not null,
-    erased_at timestamp not null
+    erased_at timestamp not null  -- UTC
 )
 """
 
@@ -38,7 +39,7 @@ def apply_erasure_requests(con: duckdb.DuckDBPyConnection) -> dict:
     new = con.execute(
         """
         insert into raw.erased_leads
-        select leads.lead_id, min(requests.requested_at), now()
+        select leads.lead_id, min(requests.requested_at), now() at time zone 'UTC'
         from raw.privacy_requests as requests
         inner join raw.leads as leads
             on requests.lead_id = leads.lead_id

@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from orchestration.ingest.erasure import ERASED_DDL
 from orchestration.resources import ServingArea
 from orchestration.serving.release import REPORT_NAME, current_release, publish_release
 
@@ -28,11 +29,15 @@ def build_bi_release_asset(
     def bi_release(
         context: dg.AssetExecutionContext, warehouse: DuckDBResource, serving: ServingArea
     ) -> dg.MaterializeResult:
+        with warehouse.get_connection() as con:
+            con.execute(ERASED_DDL)
+            last_erasure = con.execute("select max(erased_at) from raw.erased_leads").fetchone()[0]
         release = publish_release(
             Path(warehouse.database),
             serving.root,
             context.run.run_id,
             marts=[key.path[-1] for key in mart_keys],
+            drop_releases_before=last_erasure,
         )
         current = current_release(serving.root)
         context.log.info(f"BI release {release.path.name} is now {current}")

@@ -34,9 +34,16 @@ def current_release(serving_dir: Path) -> Path:
 
 
 def publish_release(
-    warehouse: Path, serving_dir: Path, release_id: str, marts: list[str]
+    warehouse: Path,
+    serving_dir: Path,
+    release_id: str,
+    marts: list[str],
+    drop_releases_before: datetime | None = None,
 ) -> Release:
-    """Export the given marts of the warehouse, write the report, swap the release in."""
+    """Export the given marts of the warehouse, write the report, swap the release in.
+
+    ``drop_releases_before``: also delete every earlier release built before this moment (the
+    latest erasure: their files still hold the erased leads' personal data)."""
     from orchestration.serving.report import write_report
 
     releases = serving_dir / "releases"
@@ -64,7 +71,19 @@ def publish_release(
     building.rename(final)
     _swap_current(serving_dir, final)
     _prune(releases, keep=final)
+    if drop_releases_before is not None:
+        for old in releases.iterdir():
+            built = _built_at(old)
+            if old != final and built is not None and built < drop_releases_before:
+                shutil.rmtree(old, ignore_errors=True)
     return Release(path=final, tables=tables)
+
+
+def _built_at(release: Path) -> datetime | None:
+    try:
+        return datetime.strptime(release.name.split("-")[0], "%Y%m%dT%H%M%S")
+    except ValueError:
+        return None
 
 
 def _swap_current(serving_dir: Path, release: Path) -> None:
