@@ -98,6 +98,7 @@ def publishing(pipeline_copy, postgres_dsn, crm, monkeypatch, tmp_path) -> Publi
         f"  - {{name: crm_api, type: http, url: '{crm.url}/upsert', delete_url: "
         f"'{crm.url}/archive', token_env: TEST_CRM_TOKEN, batch_size: 10, "
         "requests_per_second: 1000, mode: mirror}\n"
+        f"  - {{name: outbox_upsert, type: files, path: {tmp_path}/upsert_outbox}}\n"
         f"notifications: {{webhook_url_env: TEST_WEBHOOK, digest_path: {tmp_path}/digests}}\n"
     )
     monkeypatch.setenv(DESTINATIONS_ENV, str(config))
@@ -199,6 +200,8 @@ def test_only_changed_rows_are_sent_and_mirror_destinations_delete_what_left(pub
 
     for name in DESTINATIONS:
         assert (report[name]["upserts"], report[name]["deletes"]) == (1, 1), name
+    # upsert mode (the default) adds and updates, and never deletes.
+    assert (report["outbox_upsert"]["upserts"], report["outbox_upsert"]["deletes"]) == (1, 0)
     _assert_every_destination_holds(publishing, set(listed) - {gone})
     assert (
         publishing.postgres()[changed][1]
