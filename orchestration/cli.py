@@ -327,6 +327,20 @@ def _print_summary(result, settings: Settings, elapsed: float) -> None:
         for line in describe_check(evaluation):
             print(f"  {line}")
     print(f"publish list: {publish_list_rows:,} SQLs ready for sales")
+    for event in result.get_asset_materialization_events():
+        metadata = event.materialization.metadata
+        for name, figures in (
+            metadata["destinations"].value if "destinations" in metadata else {}
+        ).items():
+            print(
+                f"  published to {name}: {figures['upserts']:,} upserts, {figures['deletes']:,} "
+                f"deletes, {figures['unchanged']:,} unchanged, {figures['failed_rows']:,} refused"
+            )
+        if "new_sqls" in metadata:
+            print(
+                f"  sales notified of {metadata['new_sqls'].value:,} new SQLs "
+                f"(webhook {metadata['webhook'].value}; digest {metadata['digest'].value})"
+            )
     print(f"Data Docs: {data_docs_index(settings.quality_dir)}")
     print(f"scoring definitions: {settings.warehouse_path.parent / DEFINITIONS_PAGE_NAME}")
     print(f"BI serving copy and report: {settings.serving_dir / 'current'}")

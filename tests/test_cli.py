@@ -43,6 +43,11 @@ def test_run_prints_the_summary_and_exits_zero(sample_landing, tmp_path, capsys,
     assert line.split()[1:3] == [f"{accepted:,}", f"{rejected:,}"]
     for stage, count in stage_counts:
         assert f"{stage:<12} {count:>10,}" in out
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        listed = con.execute("select count(*) from marts.sql_publish_list").fetchone()[0]
+    assert f"publish list: {listed:,} SQLs ready for sales" in out
+    assert f"  published to outbox: {listed:,} upserts, 0 deletes, 0 unchanged, 0 refused" in out
+    assert f"  sales notified of {listed:,} new SQLs (webhook not configured; digest " in out
 
 
 def test_run_with_a_missing_landing_folder_is_a_clear_error(tmp_path, capsys):
