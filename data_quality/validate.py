@@ -81,17 +81,28 @@ def validate(
     )
 
 
+def _validation_definition(context, suite: gx.ExpectationSuite) -> gx.ValidationDefinition:
+    """The suite bound to a whole-frame batch; a file-backed project keeps them between runs."""
+    source = context.data_sources.add_or_update_pandas(DATASOURCE)
+    try:
+        asset = source.get_asset(suite.name)
+    except LookupError:
+        asset = source.add_dataframe_asset(suite.name)
+    try:
+        batch = asset.get_batch_definition(BATCH)
+    except KeyError:
+        batch = asset.add_batch_definition_whole_dataframe(BATCH)
+    return context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(
+            name=suite.name, data=batch, suite=context.suites.add_or_update(suite)
+        )
+    )
+
+
 def _ephemeral_run(suite, frame, result_format):
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
-    batch = (
-        context.data_sources.add_pandas(DATASOURCE)
-        .add_dataframe_asset(suite.name)
-        .add_batch_definition_whole_dataframe(BATCH)
-    )
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=suite.name, data=batch, suite=context.suites.add(suite))
-    )
+    definition = _validation_definition(context, suite)
     return definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
 
 
@@ -104,20 +115,7 @@ def _documented_run(suite, frame, result_format, quality_dir: Path, run_name: st
         site["store_backend"]["base_directory"] = site_dir
         site["show_how_to_buttons"] = False
         context.update_data_docs_site("local_site", site)
-    source = context.data_sources.add_or_update_pandas(DATASOURCE)
-    try:
-        asset = source.get_asset(suite.name)
-    except LookupError:
-        asset = source.add_dataframe_asset(suite.name)
-    try:
-        batch = asset.get_batch_definition(BATCH)
-    except KeyError:
-        batch = asset.add_batch_definition_whole_dataframe(BATCH)
-    definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(
-            name=suite.name, data=batch, suite=context.suites.add_or_update(suite)
-        )
-    )
+    definition = _validation_definition(context, suite)
     checkpoint = context.checkpoints.add_or_update(
         gx.Checkpoint(
             name=suite.name,

@@ -181,13 +181,7 @@ def _publish(args: argparse.Namespace) -> int:
         if not result.success:
             _print_failures(result)
             return 1
-        for event in result.get_asset_materialization_events():
-            metadata = event.materialization.metadata
-            if "destinations" in metadata:
-                for name, figures in metadata["destinations"].value.items():
-                    print(f"{name}: {figures}")
-            if "new_sqls" in metadata:
-                print(f"sales notifications: {metadata['new_sqls'].value} new SQLs")
+        _print_publishing(result)
         return 0
     config = load_publish_config()
     with duckdb.connect(str(settings.warehouse_path)) as con:
@@ -279,6 +273,24 @@ def _print_failures(result) -> None:
     )
 
 
+def _print_publishing(result) -> None:
+    """What the run sent to each destination and how many SQLs sales were told about."""
+    for event in result.get_asset_materialization_events():
+        metadata = event.materialization.metadata
+        for name, figures in (
+            metadata["destinations"].value if "destinations" in metadata else {}
+        ).items():
+            print(
+                f"  published to {name}: {figures['upserts']:,} upserts, {figures['deletes']:,} "
+                f"deletes, {figures['unchanged']:,} unchanged, {figures['failed_rows']:,} refused"
+            )
+        if "new_sqls" in metadata:
+            print(
+                f"  sales notified of {metadata['new_sqls'].value:,} new SQLs "
+                f"(webhook {metadata['webhook'].value}; digest {metadata['digest'].value})"
+            )
+
+
 def _print_summary(result, settings: Settings, elapsed: float) -> None:
     import duckdb
 
@@ -327,20 +339,7 @@ def _print_summary(result, settings: Settings, elapsed: float) -> None:
         for line in describe_check(evaluation):
             print(f"  {line}")
     print(f"publish list: {publish_list_rows:,} SQLs ready for sales")
-    for event in result.get_asset_materialization_events():
-        metadata = event.materialization.metadata
-        for name, figures in (
-            metadata["destinations"].value if "destinations" in metadata else {}
-        ).items():
-            print(
-                f"  published to {name}: {figures['upserts']:,} upserts, {figures['deletes']:,} "
-                f"deletes, {figures['unchanged']:,} unchanged, {figures['failed_rows']:,} refused"
-            )
-        if "new_sqls" in metadata:
-            print(
-                f"  sales notified of {metadata['new_sqls'].value:,} new SQLs "
-                f"(webhook {metadata['webhook'].value}; digest {metadata['digest'].value})"
-            )
+    _print_publishing(result)
     print(f"Data Docs: {data_docs_index(settings.quality_dir)}")
     print(f"scoring definitions: {settings.warehouse_path.parent / DEFINITIONS_PAGE_NAME}")
     print(f"BI serving copy and report: {settings.serving_dir / 'current'}")

@@ -18,6 +18,14 @@ SQL_LIST_KEY = dg.AssetKey(["publish", "sql_list"])
 NOTIFICATIONS_KEY = dg.AssetKey(["publish", "sales_notifications"])
 
 
+def _publish_config():
+    """The destinations file; a broken one fails the step with its problems, not a traceback."""
+    try:
+        return load_publish_config()
+    except PublishConfigError as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from None
+
+
 def build_publish_assets(gated_keys: Iterable[dg.AssetKey]) -> list[dg.AssetsDefinition]:
     deps = sorted({PUBLISH_LIST_KEY, *gated_keys}, key=lambda key: key.to_user_string())
 
@@ -33,10 +41,7 @@ def build_publish_assets(gated_keys: Iterable[dg.AssetKey]) -> list[dg.AssetsDef
     def sql_list(
         context: dg.AssetExecutionContext, warehouse: DuckDBResource
     ) -> dg.MaterializeResult:
-        try:
-            config = load_publish_config()
-        except PublishConfigError as error:
-            raise dg.Failure(description=str(error), allow_retries=False) from None
+        config = _publish_config()
         base_dir = Path(warehouse.database).parent
         reports = {}
         with warehouse.get_connection() as con:
@@ -70,10 +75,7 @@ def build_publish_assets(gated_keys: Iterable[dg.AssetKey]) -> list[dg.AssetsDef
     def sales_notifications(
         context: dg.AssetExecutionContext, warehouse: DuckDBResource
     ) -> dg.MaterializeResult:
-        try:
-            config = load_publish_config()
-        except PublishConfigError as error:
-            raise dg.Failure(description=str(error), allow_retries=False) from None
+        config = _publish_config()
         with warehouse.get_connection() as con:
             outcome = notify_new_sqls(
                 con,

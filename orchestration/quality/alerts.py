@@ -42,9 +42,8 @@ def describe_failure(failure: dict) -> str:
             size += f", expected {failure['expected']}"
     examples = failure.get("examples") or []
     shown = f", e.g. {examples[:EXAMPLES_PER_FAILURE]}" if examples else ""
-    return f"{failure.get('suite', '')}{'/' if failure.get('suite') else ''}" + (
-        f"{failure['expectation']}{where}{size}{shown}"
-    )
+    suite = f"{failure['suite']}/" if failure.get("suite") else ""
+    return f"{suite}{failure['expectation']}{where}{size}{shown}"
 
 
 def describe_check(evaluation) -> list[str]:

@@ -35,6 +35,13 @@ from orchestration.resources import QualityArea, as_of_date
 from orchestration.scoring.rules import load_scoring_config
 
 GATE_CHECK_NAME = "great_expectations"
+# Row counts of passing gates: the baseline of the row_count_change limits.
+ROW_COUNTS_DDL = """
+create schema if not exists quality;
+create table if not exists quality.gate_row_counts (
+    table_name varchar, run_id varchar, row_count bigint, recorded_at timestamp
+)
+"""
 
 
 @dataclass
@@ -103,11 +110,7 @@ def _gate(
         except GateSettingsError as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None
         with warehouse.get_connection() as con:
-            con.execute(
-                "create schema if not exists quality; create table if not exists "
-                "quality.gate_row_counts (table_name varchar, run_id varchar, row_count bigint, "
-                "recorded_at timestamp)"
-            )
+            con.execute(ROW_COUNTS_DDL)
             run = GateRun(con, context.run.run_id, settings, quality)
             summaries = validations(run)
             passed = all(summary.success for summary in summaries)
