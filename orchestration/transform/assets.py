@@ -30,7 +30,6 @@ FAILING_ROWS = 5
 # Models that call these macros read the scoring rules.
 SCORING_MACROS = {
     "macro.lead_qualification.scoring_config",
-    "macro.lead_qualification.scoring_rules",
     "macro.lead_qualification.fit_grade",
 }
 

@@ -39,64 +39,15 @@ lead_days as (
 
 ),
 
-activity_dates as (
-
-    select
-        lead_id,
-        cast(occurred_at as date) as activity_date,
-        count(*) as events
-    from events
-    group by lead_id, cast(occurred_at as date)
-
-),
-
-lead_day_activity as (
-
-    select
-        lead_days.as_of_date,
-        lead_days.lead_id,
-        lead_days.created_date,
-        activity_dates.activity_date,
-        activity_dates.events,
-        {{ dbt.datediff('activity_dates.activity_date', 'lead_days.as_of_date', 'day') }}
-            as days_ago
-    from lead_days
-    left join activity_dates
-        on
-            lead_days.lead_id = activity_dates.lead_id
-            and lead_days.as_of_date >= activity_dates.activity_date
-
-),
-
 facts as (
 
-    select
-        as_of_date,
-        lead_id,
-        created_date,
-        max(activity_date) as last_activity_date,
-        sum(case when days_ago < 7 then events else 0 end) as events_last_7_days,
-        sum(case when days_ago < 30 then events else 0 end) as events_last_30_days,
-        sum(case when days_ago < 30 then 1 else 0 end) as active_days_last_30_days
-    from lead_day_activity
-    group by as_of_date, lead_id, created_date
+    {{ activity_facts_sql('lead_days', 'events') }}
 
 ),
 
 final as (
 
-    select
-        as_of_date,
-        lead_id,
-        last_activity_date,
-        {{ dbt.datediff('last_activity_date', 'as_of_date', 'day') }}
-            as days_since_last_activity,
-        events_last_7_days,
-        events_last_30_days,
-        active_days_last_30_days,
-        {{ dbt.datediff('created_date', 'as_of_date', 'day') }}
-            as days_since_created
-    from facts
+    select * from facts
 
 )
 

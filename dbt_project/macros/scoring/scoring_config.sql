@@ -33,14 +33,10 @@
     {{ return(config) }}
 {%- endmacro %}
 
-{#- The rules of one evaluation context: profile, event or timing. -#}
-{% macro scoring_rules(context) -%}
-    {{ return(scoring_config()['rules'] | selectattr('context', 'equalto', context) | list) }}
-{%- endmacro %}
-
-{#- Fit grade letter for fit points, by the configured minimum points per grade. -#}
-{% macro fit_grade(points_expression) -%}
-    {%- set grades = scoring_config()['fit_grades'] -%}
+{#- Fit grade letter for fit points, by the minimum points per grade (the live rules' unless
+    `grades` are given). -#}
+{% macro fit_grade(points_expression, grades=none) -%}
+    {%- set grades = grades or scoring_config()['fit_grades'] -%}
     case
         when {{ points_expression }} >= {{ grades['A'] }} then 'A'
         when {{ points_expression }} >= {{ grades['B'] }} then 'B'
