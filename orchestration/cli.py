@@ -4,6 +4,8 @@
   configured landing folder it first generates sample data into ``data/landing``.
 - ``leadqual generate``: write a sample landing folder that follows the landing contract.
 - ``leadqual rules``: validate the scoring rules; ``--page`` prints the shared-definitions page.
+- ``leadqual review``: review the scoring model against sales outcomes (backtest, calibrated
+  candidate rules, HTML report); ``--rules FILE`` backtests other rules files too.
 - ``leadqual dbt ARGS``: dbt in dbt_project/ with the validated scoring rules passed as vars.
 """
 
@@ -20,6 +22,7 @@ from orchestration.ingest.contract import ENTITIES
 from orchestration.resources import (
     AS_OF_DATE_ENV,
     LANDING_DIR_ENV,
+    REVIEW_RULES_ENV,
     WAREHOUSE_ENV,
     Settings,
     load_settings,
@@ -66,6 +69,23 @@ def main(argv: list[str] | None = None) -> int:
         "--dry-run", action="store_true", help="show what each destination would get; send nothing"
     )
 
+    review = commands.add_parser(
+        "review",
+        help="backtest the scoring rules against sales outcomes, calibrate a candidate, report",
+    )
+    review.add_argument(
+        "--rules",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help=f"another scoring rules file to backtest (repeatable; env {REVIEW_RULES_ENV})",
+    )
+    review.add_argument("--warehouse", type=Path, help=f"DuckDB file (env {WAREHOUSE_ENV})")
+    review.add_argument(
+        "--as-of", type=date.fromisoformat, help=f"review as of this day (env {AS_OF_DATE_ENV})"
+    )
+
     rules = commands.add_parser("rules", help="validate the scoring rules (scoring/rules.yml)")
     rules.add_argument("--page", action="store_true", help="print the shared-definitions page")
 
@@ -84,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             return _publish(args)
         if args.command == "dbt":
             return _dbt(args.dbt_args)
+        if args.command == "review":
+            return _review(args)
         return _run(args)
     except (ValueError, OSError) as error:
         print(f"leadqual: {error}", file=sys.stderr)
@@ -122,17 +144,22 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _dbt(dbt_args: list[str]) -> int:
-    """dbt with the validated scoring rules merged into any --vars the user gives."""
+    """dbt with the validated scoring rules and review settings merged into any --vars the user
+    gives."""
     import json
     import subprocess
 
     import yaml
 
+    from orchestration.review.settings import load_review_settings
     from orchestration.scoring.rules import load_scoring_config
     from orchestration.transform.project import DBT_PROJECT_DIR
 
     load_settings()  # the warehouse path and this environment's dbt, for the subprocess
-    scoring = load_scoring_config().to_dbt_vars()
+    scoring = {
+        **load_scoring_config().to_dbt_vars(),
+        "review": load_review_settings().to_dbt_var(),
+    }
     args = list(dbt_args)
     if "--vars" in args:
         at = args.index("--vars")
@@ -141,6 +168,47 @@ def _dbt(dbt_args: list[str]) -> int:
         scoring = {**(user_vars or {}), **scoring}
     command = ["dbt", *args, "--vars", json.dumps(scoring)]
     return subprocess.run(command, cwd=DBT_PROJECT_DIR, check=False).returncode
+
+
+def _review(args: argparse.Namespace) -> int:
+    from orchestration.review.assets import MODEL_REVIEW_JOB_NAME, MODEL_REVIEW_KEY
+
+    if args.warehouse:
+        os.environ[WAREHOUSE_ENV] = str(args.warehouse)
+    if args.as_of:
+        os.environ[AS_OF_DATE_ENV] = args.as_of.isoformat()
+    if args.rules:
+        missing = [str(path) for path in args.rules if not path.is_file()]
+        if missing:
+            raise ValueError(f"no such rules file: {', '.join(missing)}")
+        os.environ[REVIEW_RULES_ENV] = os.pathsep.join(str(p.resolve()) for p in args.rules)
+    settings = load_settings()
+    if not settings.warehouse_path.exists():
+        raise ValueError(f"no warehouse at {settings.warehouse_path}: run `leadqual run` first")
+    started = time.monotonic()
+    result = execute_job(MODEL_REVIEW_JOB_NAME)
+    if not result.success:
+        print("The model review failed:", file=sys.stderr)
+        _print_step_failures(result)
+        return 1
+    metadata = next(
+        event.materialization.metadata
+        for event in result.get_asset_materialization_events()
+        if event.asset_key == MODEL_REVIEW_KEY
+    )
+    print(f"Model review done in {time.monotonic() - started:.1f} s\n")
+    print(metadata["what_would_change"].value)
+    print("\nHeld-out lead cycles:")
+    print(f"  {'configuration':<16}{'AUC opp.':>10}{'AUC won':>10}{'MQLs':>8}{'MQL->SQL':>10}")
+    for name, figures in metadata["holdout_figures"].value.items():
+        print(
+            f"  {name:<16}{figures['auc_opportunity'] or 0:>10.3f}{figures['auc_won'] or 0:>10.3f}"
+            f"{figures['mqls']:>8,}{(figures['mql_to_sql_rate'] or 0):>10.1%}"
+        )
+    print(f"\nreport:          {metadata['report'].value}")
+    print(f"candidate rules: {metadata['candidate_rules'].value}")
+    print("figures:         warehouse schema review (review_backtest_summary, ...)")
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -252,14 +320,7 @@ def _print_failures(result) -> None:
     from orchestration.quality.alerts import describe_check
 
     print("The daily job failed:", file=sys.stderr)
-    for event in result.all_events:
-        if event.event_type_value != "STEP_FAILURE":
-            continue
-        error = event.event_specific_data.error
-        while error.cause is not None:
-            error = error.cause
-        message = error.message.strip().splitlines()[-1] if error.message.strip() else ""
-        print(f"  step {event.step_key}: {message}", file=sys.stderr)
+    _print_step_failures(result)
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
             continue
@@ -271,6 +332,17 @@ def _print_failures(result) -> None:
         f"Alert written to {settings.quality_dir / 'alerts.jsonl'}",
         file=sys.stderr,
     )
+
+
+def _print_step_failures(result) -> None:
+    for event in result.all_events:
+        if event.event_type_value != "STEP_FAILURE":
+            continue
+        error = event.event_specific_data.error
+        while error.cause is not None:
+            error = error.cause
+        message = error.message.strip().splitlines()[-1] if error.message.strip() else ""
+        print(f"  step {event.step_key}: {message}", file=sys.stderr)
 
 
 def _print_publishing(result) -> None:

@@ -1,4 +1,5 @@
-"""The one Definitions object: ingest, scoring rules, dbt, the daily job and its schedule.
+"""The one Definitions object: ingest, scoring rules, dbt, the daily job and its schedule, and
+the quarterly model review.
 
 Loaded lazily (``@dg.definitions``): importing this module reads no manifest and opens no file.
 DuckDB allows one writing process per file, so every step runs in one process, in order.
@@ -18,6 +19,7 @@ from orchestration.publish.assets import build_publish_assets
 from orchestration.quality.alerts import alert_on_failure
 from orchestration.quality.checks import build_quality_checks
 from orchestration.resources import LandingZone, QualityArea, ServingArea, load_settings
+from orchestration.review.assets import build_review_job, build_review_schedule, model_review
 from orchestration.serving.assets import build_bi_release_asset
 from orchestration.transform.assets import build_dbt_assets, scoring_rules
 from orchestration.transform.project import dbt_project
@@ -41,7 +43,7 @@ def build_definitions() -> dg.Definitions:
     gated_keys = {key.asset_key for key in gate_keys}
     daily_job = dg.define_asset_job(
         DAILY_JOB_NAME,
-        selection=dg.AssetSelection.all() - dg.AssetSelection.groups("landing"),
+        selection=dg.AssetSelection.all() - dg.AssetSelection.groups("landing", "review"),
         description="Ingest new landing files, build and test every dbt model, then publish the "
         "marts and the report for BI once every quality gate has passed.",
         hooks={alert_on_failure},
@@ -58,6 +60,7 @@ def build_definitions() -> dg.Definitions:
         "publish between daily runs (`leadqual publish`).",
         hooks={alert_on_failure},
     )
+    review_job = build_review_job()
     return dg.Definitions(
         assets=[
             *build_landing_specs(),
@@ -66,9 +69,10 @@ def build_definitions() -> dg.Definitions:
             dbt_assets,
             build_bi_release_asset(mart_keys, gated_keys),
             *build_publish_assets(gated_keys),
+            model_review,
         ],
         asset_checks=quality_checks,
-        jobs=[daily_job, publish_job],
+        jobs=[daily_job, publish_job, review_job],
         sensors=[build_new_files_sensor(daily_job, settings.landing_dir)],
         schedules=[
             dg.ScheduleDefinition(
@@ -76,7 +80,8 @@ def build_definitions() -> dg.Definitions:
                 cron_schedule="0 6 * * *",
                 execution_timezone="UTC",
                 default_status=dg.DefaultScheduleStatus.RUNNING,
-            )
+            ),
+            build_review_schedule(review_job),
         ],
         resources={
             "warehouse": DuckDBResource(

@@ -15,6 +15,10 @@ and a plain ``dbt build`` all agree:
 - ``LEADQUAL_QUALITY_GATES``: the quality gate limits. Default: ``data_quality/gates.yml``.
 - ``LEADQUAL_QUALITY_DIR``: where the gates keep Great Expectations Data Docs and where alerts
   are written (``alerts.jsonl``). Default: ``quality`` next to the warehouse.
+- ``LEADQUAL_REVIEW_DIR``: where the model review writes its report and candidate rules
+  (``<dir>/<as-of day>/`` and ``<dir>/latest``). Default: ``review`` next to the warehouse.
+- ``LEADQUAL_REVIEW_RULES``: other scoring rules files the model review backtests next to the
+  live rules and the candidate (separated by ``:``, ``;`` on Windows). Default: none.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ MEMORY_LIMIT_ENV = "LEADQUAL_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "4GB"
 QUALITY_GATES_ENV = "LEADQUAL_QUALITY_GATES"
 QUALITY_DIR_ENV = "LEADQUAL_QUALITY_DIR"
+REVIEW_DIR_ENV = "LEADQUAL_REVIEW_DIR"
+REVIEW_RULES_ENV = "LEADQUAL_REVIEW_RULES"
 DEFAULT_QUALITY_GATES = REPO_ROOT / "data_quality" / "gates.yml"
 
 
@@ -50,6 +56,8 @@ class Settings:
     memory_limit: str
     quality_gates_file: Path
     quality_dir: Path
+    review_dir: Path
+    review_rules: tuple[Path, ...]
 
 
 def load_settings() -> Settings:
@@ -69,6 +77,8 @@ def load_settings() -> Settings:
     serving = os.environ.get(SERVING_DIR_ENV)
     quality_gates = os.environ.get(QUALITY_GATES_ENV)
     quality_dir = os.environ.get(QUALITY_DIR_ENV)
+    review_dir = os.environ.get(REVIEW_DIR_ENV)
+    review_rules = [p for p in os.environ.get(REVIEW_RULES_ENV, "").split(os.pathsep) if p]
     return Settings(
         landing_dir=_resolved(landing) if landing else DEFAULT_DATA_DIR / "landing",
         warehouse_path=warehouse,
@@ -77,6 +87,8 @@ def load_settings() -> Settings:
         memory_limit=os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
         quality_gates_file=_resolved(quality_gates) if quality_gates else DEFAULT_QUALITY_GATES,
         quality_dir=_resolved(quality_dir) if quality_dir else warehouse.parent / "quality",
+        review_dir=_resolved(review_dir) if review_dir else warehouse.parent / "review",
+        review_rules=tuple(_resolved(path) for path in review_rules),
     )
 
 

@@ -183,40 +183,40 @@ def _stage_chart(daily: pd.DataFrame) -> go.Figure:
     return figure
 
 
-def _percent(value) -> str:
+def format_percent(value) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{value:.1%}"
 
 
-def _number(value, digits: int = 0) -> str:
+def format_number(value, digits: int = 0) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{value:,.{digits}f}"
 
 
 def _page(figures: dict, frames: dict[str, pd.DataFrame], sections: list[str]) -> str:
     headline = [
-        ("Leads", _number(figures["leads"])),
-        ("MQLs", _number(figures["mqls"])),
-        ("SQLs", _number(figures["sqls"])),
-        ("Opportunities", _number(figures["opportunities"])),
-        ("Won", _number(figures["won"])),
+        ("Leads", format_number(figures["leads"])),
+        ("MQLs", format_number(figures["mqls"])),
+        ("SQLs", format_number(figures["sqls"])),
+        ("Opportunities", format_number(figures["opportunities"])),
+        ("Won", format_number(figures["won"])),
         (
             "MQL → SQL",
-            f"{_percent(figures['mql_to_sql_rate'])} (target "
-            f"{_percent(figures['mql_to_sql_target_low'])} to "
-            f"{_percent(figures['mql_to_sql_target_high'])})",
+            f"{format_percent(figures['mql_to_sql_rate'])} (target "
+            f"{format_percent(figures['mql_to_sql_target_low'])} to "
+            f"{format_percent(figures['mql_to_sql_target_high'])})",
         ),
-        ("SQL → opportunity", _percent(figures["sql_to_opportunity_rate"])),
-        ("Cost per qualified lead", _number(figures["cost_per_qualified_lead"], 2)),
-        ("Customer acquisition cost", _number(figures["customer_acquisition_cost"], 2)),
-        ("Lead velocity (last full month, MQLs)", _percent(figures["lead_velocity_rate"])),
-        ("MQLs breaching the speed-to-lead SLA", _percent(figures["mql_sla_breach_share"])),
+        ("SQL → opportunity", format_percent(figures["sql_to_opportunity_rate"])),
+        ("Cost per qualified lead", format_number(figures["cost_per_qualified_lead"], 2)),
+        ("Customer acquisition cost", format_number(figures["customer_acquisition_cost"], 2)),
+        ("Lead velocity (last full month, MQLs)", format_percent(figures["lead_velocity_rate"])),
+        ("MQLs breaching the speed-to-lead SLA", format_percent(figures["mql_sla_breach_share"])),
     ]
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in headline
     )
     stages = frames["time_in_stage"].sort_values("lifecycle_stage")
     stage_rows = "".join(
-        f"<tr><th>{html.escape(r.lifecycle_stage)}</th><td>{_number(r.median_days, 1)}</td>"
-        f"<td>{_number(r.leads_in_stage_now)}</td></tr>"
+        f"<tr><th>{html.escape(r.lifecycle_stage)}</th><td>{format_number(r.median_days, 1)}</td>"
+        f"<td>{format_number(r.leads_in_stage_now)}</td></tr>"
         for r in stages.itertuples()
     )
     return f"""<!doctype html>

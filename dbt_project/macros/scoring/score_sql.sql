@@ -363,3 +363,68 @@ select
     days_since_last_activity
 from graded
 {% endmacro %}
+
+
+{#- One row per lead with the columns demographic and firmographic rules may name, and the custom
+    attributes in `attributes` (entity, name, column) as text columns. -#}
+{% macro lead_profiles_sql(attributes, leads, accounts, custom_attributes) %}
+with
+
+lead_attributes as (
+
+    select entity_id as lead_id
+    {%- for attribute in attributes if attribute['entity'] == 'lead' %},
+        max(
+            case when attribute_name = '{{ attribute["name"] }}' then attribute_value end
+        ) as {{ attribute['column'] }}
+        {%- endfor %}
+    from {{ custom_attributes }}
+    where entity_type = 'lead'
+    group by entity_id
+
+),
+
+account_attributes as (
+
+    select entity_id as account_id
+    {%- for attribute in attributes if attribute['entity'] == 'account' %},
+        max(
+            case when attribute_name = '{{ attribute["name"] }}' then attribute_value end
+        ) as {{ attribute['column'] }}
+        {%- endfor %}
+    from {{ custom_attributes }}
+    where entity_type = 'account'
+    group by entity_id
+
+)
+
+select
+    leads.lead_id,
+    leads.created_at,
+    lower(leads.job_title) as job_title,
+    leads.email,
+    leads.email_domain,
+    leads.source,
+    leads.campaign,
+    coalesce(accounts.country_code, leads.country_code) as country_code,
+    leads.has_marketing_consent,
+    leads.is_do_not_contact,
+    accounts.industry,
+    accounts.employee_count,
+    extract(year from {{ as_of_date() }}) - accounts.founded_year as company_age_years,
+    accounts.annual_revenue,
+    accounts.budget,
+    accounts.growth_rate,
+    accounts.tech_stack,
+    accounts.company_domain
+{%- for attribute in attributes %},
+    {{ attribute['entity'] }}_attributes.{{ attribute['column'] }}
+    {%- endfor %}
+from {{ leads }} as leads
+left join {{ accounts }} as accounts
+    on leads.account_id = accounts.account_id
+left join lead_attributes
+    on leads.lead_id = lead_attributes.lead_id
+left join account_attributes
+    on leads.account_id = account_attributes.account_id
+{% endmacro %}

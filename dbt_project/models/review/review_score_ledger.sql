@@ -1,0 +1,46 @@
+-- The score ledger of every configuration under review (the live rules, a calibrated candidate,
+-- any rules file named to `leadqual review`) for every reviewed lead cycle on its decision day:
+-- the same SQL as the daily score_ledger, on point-in-time facts.
+with
+
+decision_facts as (
+
+    select * from {{ ref('review_decision_facts') }}
+
+),
+
+profiles as (
+
+    select * from {{ ref('review_lead_profiles') }}
+
+),
+
+events as (
+
+    select * from {{ ref('int_events_categorized') }}
+
+),
+
+{% for config in review_configs() %}
+ledger_{{ loop.index }} as (
+
+    {{ score_ledger_sql(config['scoring'], 'decision_facts', 'profiles', 'events') }}
+
+),
+
+{% endfor %}
+final as (
+
+    {%- for config in review_configs() %}
+    select
+        '{{ config["name"] }}' as scoring_config,
+        ledger_{{ loop.index }}.*
+    from ledger_{{ loop.index }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+)
+
+select * from final
