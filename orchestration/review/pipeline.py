@@ -84,7 +84,7 @@ def run_review(
         review_configs = [
             {"name": name, "scoring": config.to_dbt_vars()["scoring"]} for name, config in configs
         ]
-        run_dbt(["run", *REVIEW_SELECTION], {**base_vars, "review_configs": review_configs})
+        run_dbt(["build", *REVIEW_SELECTION], {**base_vars, "review_configs": review_configs})
 
     log.info("Model review 1/3: evidence per rule and attribute value from the live rules")
     dbt_with([(LIVE, live)])

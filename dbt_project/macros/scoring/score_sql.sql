@@ -147,7 +147,7 @@ rule_matches as (
     union all
     {%- endfor %}
 
-    {#- An empty select keeps the union valid whatever the rules. #}
+    {#- Empty selects keep the union valid whatever the rules. #}
     select
         as_of_date,
         lead_id,
@@ -156,6 +156,16 @@ rule_matches as (
         0 as raw_points,
         cast(0 as {{ type_double() }}) as decayed_points
     from timing_facts
+    where 1 = 0
+    union all
+    select
+        cast(occurred_at as date) as as_of_date,
+        lead_id,
+        cast(null as {{ dbt.type_string() }}) as rule_id,
+        0 as event_count,
+        0 as raw_points,
+        cast(0 as {{ type_double() }}) as decayed_points
+    from {{ events }}
     where 1 = 0
 
 ),

@@ -87,8 +87,8 @@ cycle_assessments as (
     inner join assessments
         on
             cycles.lead_id = assessments.lead_id
-            and (cycles.lead_cycle = 1 or assessments.assessed_at > cycles.started_at)
-            and (cycles.ended_at is null or assessments.assessed_at <= cycles.ended_at)
+            and (cycles.lead_cycle = 1 or cycles.started_at < assessments.assessed_at)
+            and (cycles.ended_at is null or cycles.ended_at >= assessments.assessed_at)
 
 ),
 
@@ -112,8 +112,8 @@ cycle_opportunities as (
     inner join opportunities
         on
             cycles.lead_id = opportunities.lead_id
-            and opportunities.created_at >= cycles.started_at
-            and (cycles.ended_at is null or opportunities.created_at < cycles.ended_at)
+            and cycles.started_at <= opportunities.created_at
+            and (cycles.ended_at is null or cycles.ended_at > opportunities.created_at)
 
 ),
 
@@ -147,8 +147,8 @@ stage_entries as (
     inner join stage_history
         on
             cycles.lead_id = stage_history.lead_id
-            and stage_history.entered_at >= cycles.started_at
-            and (cycles.ended_at is null or stage_history.entered_at < cycles.ended_at)
+            and cycles.started_at <= stage_history.entered_at
+            and (cycles.ended_at is null or cycles.ended_at > stage_history.entered_at)
     group by cycles.lead_id, cycles.lead_cycle
 
 ),

@@ -16,6 +16,8 @@
     ('employee_count', 'account'), ('company_age_years', 'account'),
     ('annual_revenue', 'account'), ('budget', 'account'), ('growth_rate', 'account'),
 ] %}
+{%- set categorical_names = categorical_columns | map('first') | list %}
+{%- set numeric_names = numeric_columns | map('first') | list %}
 
 with
 
@@ -90,12 +92,9 @@ attributes as (
         -- Numbers: the profile's numeric columns, and custom attributes whose values are
         -- (almost) all numbers with enough distinct values to bin.
         case
-            when attribute in (
-                {%- for column, entity in numeric_columns %}'{{ column }}'{{ ', ' if not loop.last }}{% endfor -%}
-            ) then 'numeric'
-            when attribute not in (
-                {%- for column, entity in categorical_columns %}'{{ column }}'{{ ', ' if not loop.last }}{% endfor -%}
-            )
+            when attribute in ('{{ numeric_names | join("', '") }}') then 'numeric'  -- noqa: LT05
+            when
+                attribute not in ('{{ categorical_names | join("', '") }}')  -- noqa: LT05
                 and count(value_number) >= 0.95 * count(value_text)
                 and count(distinct value_number) >= {{ 2 * settings['numeric_bins'] }}
                 then 'numeric'
@@ -131,8 +130,9 @@ quantiles as (
     {%- for step in range(1, settings['numeric_bins']) %}
     select
         attribute,
-        percentile_cont({{ step / settings['numeric_bins'] }})
-            within group (order by value_number) as edge
+        percentile_cont({{ step / settings['numeric_bins'] }}) within group (
+            order by value_number
+        ) as edge
     from cycle_values
     where attribute_kind = 'numeric' and value_number is not null
     group by attribute
@@ -244,7 +244,7 @@ evidence as (
         - {{ logit('overall.conversion_rate') }} as weight_of_evidence,
         row_number() over (
             partition by counted.attribute
-            order by counted.cycles desc, counted.value_text, counted.lower_bound
+            order by counted.cycles desc, counted.value_text asc, counted.lower_bound asc
         ) as support_rank
     from counted
     cross join overall

@@ -81,8 +81,12 @@ totals as (
             as mqls_with_opportunity,
         sum(case when is_sales_qualified then 1 else 0 end) as sales_qualified,
         sum(case when is_sales_qualified and meets_sql_threshold then 1 else 0 end) as sqls,
-        sum(case when is_sales_qualified and meets_sql_threshold and has_opportunity then 1 else 0 end)
-            as sqls_with_opportunity,
+        sum(
+            case
+                when is_sales_qualified and meets_sql_threshold and has_opportunity then 1
+                else 0
+            end
+        ) as sqls_with_opportunity,
         avg(cast(combined_score as {{ type_double() }})) as average_score
     from scored
     group by scoring_config, split_name

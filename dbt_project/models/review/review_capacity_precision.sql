@@ -31,17 +31,16 @@ capacities as (
     select
         scoring_config,
         split_name,
-        {%- if capacity %}
-        {{ capacity }} as weekly_capacity
-        {%- else %}
-        greatest(
-            cast(round(
-                cast(sum(case when was_assessed then 1 else 0 end) as {{ type_double() }})
-                / count(distinct decision_week)
-            ) as integer),
-            1
+        coalesce(
+            {{ capacity or 'null' }},
+            greatest(
+                cast(round(
+                    cast(sum(case when was_assessed then 1 else 0 end) as {{ type_double() }})
+                    / count(distinct decision_week)
+                ) as integer),
+                1
+            )
         ) as weekly_capacity
-        {%- endif %}
     from scored
     group by scoring_config, split_name
 
@@ -57,7 +56,7 @@ ranked as (
         capacities.weekly_capacity,
         row_number() over (
             partition by scored.scoring_config, scored.split_name, scored.decision_week
-            order by scored.combined_score desc, scored.lead_outcome_id
+            order by scored.combined_score desc, scored.lead_outcome_id asc
         ) as week_rank
     from scored
     inner join capacities

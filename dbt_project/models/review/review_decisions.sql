@@ -4,6 +4,7 @@
 -- first sales touch, or decision_horizon_days after the cycle started when sales never touched
 -- it (not before the cycle's first day). Scores are computed as of the end of that day only.
 {%- set settings = review_settings() %}
+{%- set converted_column = 'is_won' if settings['target'] == 'won' else 'has_opportunity' %}
 
 with
 
@@ -66,11 +67,7 @@ final as (
         is_sales_qualified,
         has_opportunity,
         is_won,
-        {% if settings['target'] == 'won' -%}
-            is_won
-        {%- else -%}
-            has_opportunity
-        {%- endif %} as is_converted,
+        {{ converted_column }} as is_converted,
         outcome
     from decision_days
 

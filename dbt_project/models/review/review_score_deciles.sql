@@ -29,7 +29,7 @@ ranked as (
         *,
         ntile(10) over (
             partition by scoring_config, split_name
-            order by combined_score desc, lead_outcome_id
+            order by combined_score desc, lead_outcome_id asc
         ) as score_decile
     from scored
 

@@ -24,7 +24,9 @@ custom_attributes as (
 
 profiles as (
 
-    {{ lead_profiles_sql(scoring_config()['attributes'], 'leads', 'accounts', 'custom_attributes') }}
+    {{ lead_profiles_sql(
+        scoring_config()['attributes'], 'leads', 'accounts', 'custom_attributes'
+    ) }}
 
 ),
 
