@@ -151,15 +151,11 @@ def _dbt(dbt_args: list[str]) -> int:
 
     import yaml
 
-    from orchestration.review.settings import load_review_settings
-    from orchestration.scoring.rules import load_scoring_config
+    from orchestration.transform.assets import dbt_vars
     from orchestration.transform.project import DBT_PROJECT_DIR
 
     load_settings()  # the warehouse path and this environment's dbt, for the subprocess
-    scoring = {
-        **load_scoring_config().to_dbt_vars(),
-        "review": load_review_settings().to_dbt_var(),
-    }
+    scoring = dbt_vars()
     args = list(dbt_args)
     if "--vars" in args:
         at = args.index("--vars")
@@ -301,12 +297,12 @@ def execute_job(name: str, log_level: str = "WARNING", prepare_dbt: bool = True)
     import dagster as dg
 
     from orchestration.definitions import build_definitions
-    from orchestration.transform.project import dbt_project
+    from orchestration.transform.project import dbt_project, prepare_dbt_project
 
     load_settings()  # also puts this environment's dbt first on PATH
     # Definitions read the dbt manifest; write it for the current models first.
     if prepare_dbt or not dbt_project.manifest_path.exists():
-        dbt_project.preparer.prepare(dbt_project)
+        prepare_dbt_project()
     build_definitions.cache_clear()
     job = build_definitions().resolve_job_def(name)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}

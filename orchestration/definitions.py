@@ -22,7 +22,7 @@ from orchestration.resources import LandingZone, QualityArea, ServingArea, load_
 from orchestration.review.assets import build_review_job, build_review_schedule, model_review
 from orchestration.serving.assets import build_bi_release_asset
 from orchestration.transform.assets import build_dbt_assets, scoring_rules
-from orchestration.transform.project import dbt_project
+from orchestration.transform.project import dbt_project, prepare_dbt_project
 
 DAILY_JOB_NAME = "daily_lead_qualification"
 PUBLISH_JOB_NAME = "publish_sql_lists"
@@ -31,7 +31,7 @@ PUBLISH_JOB_NAME = "publish_sql_lists"
 @cache
 def build_definitions() -> dg.Definitions:
     settings = load_settings()
-    dbt_project.prepare_if_dev()
+    prepare_dbt_project(only_in_dev=True)
 
     dbt_assets = build_dbt_assets()
     mart_keys = [key for key in dbt_assets.keys if key.path[0] == "marts"]

@@ -1,7 +1,6 @@
-{#- The model review's settings (scoring/review.yml, validated by orchestration/review/settings.py)
-    and the scoring configurations it compares, passed by `leadqual review` / the Dagster job
-    model_review (and `leadqual dbt`) as the vars `review` and `review_configs`. Parsing gets
-    defaults; running a review model without them fails with a pointer, like scoring_config(). -#}
+{#- The model review's settings (scoring/review.yml, validated by orchestration/review/settings.py),
+    passed with the scoring rules as the var `review` by every dbt run of `leadqual` and Dagster.
+    Parsing gets defaults; running a review model without them fails with a pointer. -#}
 {% macro review_settings() -%}
     {%- set settings = var('review', none) -%}
     {%- if settings is string -%}
@@ -26,13 +25,26 @@
     {{ return(settings) }}
 {%- endmacro %}
 
-{#- [{name, scoring}, ...]: the live rules first (named live), then the others under review. -#}
+{#- [{name, scoring}, ...]: the live rules first (named live), then the other configurations
+    under review. The model review writes those to the table review.review_configurations
+    before it runs dbt (a table, not a var: a changed var makes dbt parse the project again). -#}
 {% macro review_configs() -%}
-    {%- set configs = var('review_configs', none) -%}
-    {%- if configs is string -%}
-        {%- set configs = fromjson(configs) -%}
+    {%- set configs = [{'name': 'live', 'scoring': scoring_config()}] -%}
+    {%- if execute -%}
+        {%- set relation = adapter.get_relation(
+            database=target.database, schema='review', identifier='review_configurations'
+        ) -%}
+        {%- if relation is not none -%}
+            {%- set rows = run_query(
+                'select scoring_config, scoring from ' ~ relation
+                ~ " where scoring_config != 'live' order by position"
+            ) -%}
+            {%- for row in rows -%}
+                {%- do configs.append({'name': row[0], 'scoring': fromjson(row[1])}) -%}
+            {%- endfor -%}
+        {%- endif -%}
     {%- endif -%}
-    {{ return(configs or [{'name': 'live', 'scoring': scoring_config()}]) }}
+    {{ return(configs) }}
 {%- endmacro %}
 
 {#- Every custom attribute any configuration under review names, once. -#}

@@ -32,6 +32,7 @@ from orchestration.review.calibrate import (
 from orchestration.review.report import write_review_report
 from orchestration.review.settings import ReviewSettings
 from orchestration.scoring.rules import ScoringConfig, load_scoring_config
+from orchestration.transform.assets import dbt_vars
 
 LIVE, CANDIDATE = "live", "candidate"
 CANDIDATE_FILE = "candidate_rules.yml"
@@ -47,7 +48,7 @@ BACKTEST_TABLES = (
     "review_capacity_precision",
 )
 
-# Runs dbt with these arguments and vars; raises when dbt fails.
+# Runs dbt with these arguments and --vars; raises when dbt fails.
 DbtRunner = Callable[[Sequence[str], dict], None]
 
 
@@ -78,13 +79,11 @@ def run_review(
 ) -> ReviewResult:
     live = load_scoring_config(live_rules)
     others = _named_configs(other_rules)
-    base_vars = {**live.to_dbt_vars(), "review": settings.to_dbt_var()}
+    project_vars = dbt_vars(live, settings)
 
     def dbt_with(configs: list[tuple[str, ScoringConfig]]) -> None:
-        review_configs = [
-            {"name": name, "scoring": config.to_dbt_vars()["scoring"]} for name, config in configs
-        ]
-        run_dbt(["build", *REVIEW_SELECTION], {**base_vars, "review_configs": review_configs})
+        write_review_configurations(warehouse, [(n, c) for n, c in configs if n != LIVE])
+        run_dbt(["build", *REVIEW_SELECTION], project_vars)
 
     log.info("Model review 1/3: evidence per rule and attribute value from the live rules")
     dbt_with([(LIVE, live)])
@@ -162,6 +161,25 @@ def run_review(
         figures=figures,
         candidate=candidate,
     )
+
+
+def write_review_configurations(
+    warehouse: Path, configs: Sequence[tuple[str, ScoringConfig]]
+) -> None:
+    """The configurations the review models score besides the live rules (read by the dbt macro
+    review_configs), replaced as a whole."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema if not exists review")
+        con.execute(
+            "create or replace table review.review_configurations ("
+            " position integer, scoring_config varchar, source_file varchar, scoring varchar)"
+        )
+        rows = [
+            (position, name, str(config.source), json.dumps(config.to_dbt_vars()["scoring"]))
+            for position, (name, config) in enumerate(configs, start=1)
+        ]
+        if rows:
+            con.executemany("insert into review.review_configurations values (?, ?, ?, ?)", rows)
 
 
 class ReviewDataError(ValueError):

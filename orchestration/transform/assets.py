@@ -20,8 +20,14 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.assets import ERASED_LEADS_KEY
 from orchestration.resources import load_settings
+from orchestration.review.settings import ReviewSettings, load_review_settings
 from orchestration.scoring.page import render_definitions_page
-from orchestration.scoring.rules import ScoringRulesError, load_scoring_config, rules_path
+from orchestration.scoring.rules import (
+    ScoringConfig,
+    ScoringRulesError,
+    load_scoring_config,
+    rules_path,
+)
 from orchestration.transform.project import dbt_project
 
 SCORING_RULES_KEY = dg.AssetKey(["config", "scoring_rules"])
@@ -69,9 +75,17 @@ class LeadQualificationTranslator(DagsterDbtTranslator):
         return dbt_resource_props["fqn"][1]
 
 
+def dbt_vars(scoring: ScoringConfig | None = None, review: ReviewSettings | None = None) -> dict:
+    """What every dbt run gets as ``--vars``: the validated scoring rules and the model review
+    settings. The same everywhere, so that dbt can reuse its parsed project between runs."""
+    scoring = scoring or load_scoring_config()
+    review = review or load_review_settings()
+    return {**scoring.to_dbt_vars(), "review": review.to_dbt_var()}
+
+
 def scoring_vars() -> str:
-    """The validated scoring rules as the JSON for ``dbt --vars``."""
-    return json.dumps(load_scoring_config().to_dbt_vars())
+    """``dbt_vars()`` as the JSON for ``dbt --vars``."""
+    return json.dumps(dbt_vars())
 
 
 @dg.asset(
