@@ -168,6 +168,8 @@ def _dbt(dbt_args: list[str]) -> int:
 
 def _review(args: argparse.Namespace) -> int:
     from orchestration.review.assets import MODEL_REVIEW_JOB_NAME, MODEL_REVIEW_KEY
+    from orchestration.review.settings import load_review_settings
+    from orchestration.scoring.rules import load_scoring_config, rules_path
 
     if args.warehouse:
         os.environ[WAREHOUSE_ENV] = str(args.warehouse)
@@ -181,8 +183,13 @@ def _review(args: argparse.Namespace) -> int:
     settings = load_settings()
     if not settings.warehouse_path.exists():
         raise ValueError(f"no warehouse at {settings.warehouse_path}: run `leadqual run` first")
+    # Invalid files are reported here, before the job starts (each error lists every problem).
+    load_review_settings()
+    for path in (rules_path(), *settings.review_rules):
+        load_scoring_config(path)
     started = time.monotonic()
-    result = execute_job(MODEL_REVIEW_JOB_NAME)
+    # The review's own messages say what failed; Dagster's console log would add stack traces.
+    result = execute_job(MODEL_REVIEW_JOB_NAME, log_level="CRITICAL")
     if not result.success:
         print("The model review failed:", file=sys.stderr)
         _print_step_failures(result)
@@ -338,6 +345,8 @@ def _print_step_failures(result) -> None:
         while error.cause is not None:
             error = error.cause
         message = error.message.strip().splitlines()[-1] if error.message.strip() else ""
+        if error.cls_name == "Failure":  # raised on purpose: its description says it all
+            message = message.split(": ", 1)[-1]
         print(f"  step {event.step_key}: {message}", file=sys.stderr)
 
 

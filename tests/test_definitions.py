@@ -10,6 +10,7 @@ import dagster as dg
 
 from orchestration.definitions import DAILY_JOB_NAME, build_definitions
 from orchestration.ingest.sensors import build_new_files_sensor
+from orchestration.review.assets import MODEL_REVIEW_JOB_NAME, MODEL_REVIEW_KEY
 
 
 def _definitions(monkeypatch, tmp_path) -> dg.Definitions:
@@ -55,6 +56,7 @@ def test_assets_are_in_named_groups(monkeypatch, tmp_path):
         "marts",
         "serving",
         "publish",
+        "review",
     }
 
 
@@ -79,10 +81,17 @@ def test_daily_job_covers_every_asset_and_is_scheduled(monkeypatch, tmp_path):
     job = defs.resolve_job_def(DAILY_JOB_NAME)
     graph = defs.resolve_asset_graph()
     materializable = {key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable}
-    assert job.asset_layer.selected_asset_keys == materializable
+    # Everything but the quarterly model review, which has its own job and schedule.
+    assert job.asset_layer.selected_asset_keys == materializable - {MODEL_REVIEW_KEY}
+    assert not any(key.path[-1].startswith("review_") for key in materializable)  # dbt tag review
     schedule = defs.resolve_schedule_def(f"{DAILY_JOB_NAME}_schedule")
     assert schedule.cron_schedule == "0 6 * * *"
     assert len(graph.asset_check_keys) >= 50  # dbt tests
+    review_job = defs.resolve_job_def(MODEL_REVIEW_JOB_NAME)
+    assert review_job.asset_layer.selected_asset_keys == {MODEL_REVIEW_KEY}
+    review_schedule = defs.resolve_schedule_def(f"{MODEL_REVIEW_JOB_NAME}_schedule")
+    assert review_schedule.cron_schedule == "0 9 1 1,4,7,10 *"
+    assert review_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
 
 
 def test_importing_the_definitions_module_does_no_work(tmp_path):

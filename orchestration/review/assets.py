@@ -41,7 +41,7 @@ def model_review(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> dg.M
 
     def run_dbt(args: Sequence[str], dbt_vars: dict) -> None:
         invocation = dbt.cli(
-            [*args, "--vars", json.dumps(dbt_vars)],
+            [*args, "--quiet", "--vars", json.dumps(dbt_vars)],
             manifest=dbt_project.manifest_path,
             raise_on_error=False,
         )

@@ -251,6 +251,16 @@ evidence as (
 
 ),
 
+supported as (
+
+    select
+        *,
+        cycles >= {{ settings['min_support'] }}
+        and support_rank <= {{ settings['max_values_per_attribute'] }} as is_supported
+    from evidence
+
+),
+
 final as (
 
     select
@@ -265,17 +275,14 @@ final as (
         converted,
         conversion_rate,
         round(weight_of_evidence, 4) as weight_of_evidence,
-        cycles >= {{ settings['min_support'] }}
-        and support_rank <= {{ settings['max_values_per_attribute'] }} as is_supported,
+        is_supported,
         case
-            when
-                cycles >= {{ settings['min_support'] }}
-                and support_rank <= {{ settings['max_values_per_attribute'] }}
+            when is_supported
                 then cast(round(
                     {{ settings['points_per_log_odds'] }} * weight_of_evidence
                 ) as integer)
         end as suggested_points
-    from evidence
+    from supported
 
 )
 

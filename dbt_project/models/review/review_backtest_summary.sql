@@ -5,23 +5,9 @@
 -- and the share that got an opportunity, SQL-ready scores among the cycles sales qualified.
 with
 
-scores as (
-
-    select * from {{ ref('review_scores') }}
-
-),
-
 scored as (
 
-    select
-        *,
-        split as split_name
-    from scores
-    union all
-    select
-        *,
-        'all' as split_name
-    from scores
+    select * from {{ ref('review_scores_by_split') }}
 
 ),
 

@@ -6,23 +6,9 @@
 
 with
 
-scores as (
-
-    select * from {{ ref('review_scores') }}
-
-),
-
 scored as (
 
-    select
-        *,
-        split as split_name
-    from scores
-    union all
-    select
-        *,
-        'all' as split_name
-    from scores
+    select * from {{ ref('review_scores_by_split') }}
 
 ),
 

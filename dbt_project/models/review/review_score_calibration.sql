@@ -3,23 +3,9 @@
 -- sales. A well-calibrated score converts more in every higher band.
 with
 
-scores as (
-
-    select * from {{ ref('review_scores') }}
-
-),
-
 scored as (
 
-    select
-        *,
-        split as split_name
-    from scores
-    union all
-    select
-        *,
-        'all' as split_name
-    from scores
+    select * from {{ ref('review_scores_by_split') }}
 
 ),
 

@@ -13,6 +13,12 @@ scores as (
 
 ),
 
+scores_by_split as (
+
+    select * from {{ ref('review_scores_by_split') }}
+
+),
+
 config_thresholds as (
 
     {%- for config in configs %}
@@ -31,24 +37,13 @@ config_thresholds as (
 scored as (
 
     select
-        scores.*,
-        scores.split as split_name,
+        scores_by_split.*,
         config_thresholds.mql_min_fit_grade,
         config_thresholds.mql_min_combined_score,
         config_thresholds.sql_min_combined_score
-    from scores
+    from scores_by_split
     inner join config_thresholds
-        on scores.scoring_config = config_thresholds.scoring_config
-    union all
-    select
-        scores.*,
-        'all' as split_name,
-        config_thresholds.mql_min_fit_grade,
-        config_thresholds.mql_min_combined_score,
-        config_thresholds.sql_min_combined_score
-    from scores
-    inner join config_thresholds
-        on scores.scoring_config = config_thresholds.scoring_config
+        on scores_by_split.scoring_config = config_thresholds.scoring_config
 
 ),
 
