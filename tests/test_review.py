@@ -236,7 +236,8 @@ def test_deciles_and_threshold_sweep_match_the_scores(reviewed):
 
 def test_backtest_scores_are_the_point_in_time_scores(reviewed):
     """The live rules' backtest score of a cycle is the score the daily job kept for its lead at
-    the end of the decision day, and no event after that day counts."""
+    the end of the decision day (for leads and accounts never changed since), no event after
+    that day counts, and a lead changed later is scored with the version it had then."""
     warehouse, _, _ = reviewed
     compared = _query(
         warehouse,
@@ -245,11 +246,38 @@ def test_backtest_scores_are_the_point_in_time_scores(reviewed):
         from review.review_scores as review
         inner join marts.lead_score_snapshots as snapshot
             on review.lead_id = snapshot.lead_id and review.decision_date = snapshot.as_of_date
+        inner join staging.stg_landing__leads as leads on review.lead_id = leads.lead_id
         where review.scoring_config = 'live'
+            and review.lead_id not in (
+                select lead_id from staging.stg_landing__lead_versions where version_number > 1
+            )
+            and coalesce(leads.account_id, '') not in (
+                select account_id from staging.stg_landing__account_versions
+                where version_number > 1
+            )
         """,
     )
     assert len(compared) > 1000
     assert (compared["backtest"] == compared["snapshot"]).all()
+    promoted = _query(
+        warehouse,
+        """
+        select profiles.job_title as title_then, lower(later.job_title) as title_now,
+            lower(first.job_title) as first_title
+        from review.review_decisions as decisions
+        inner join staging.stg_landing__lead_versions as first
+            on decisions.lead_id = first.lead_id and first.version_number = 1
+        inner join staging.stg_landing__lead_versions as later
+            on decisions.lead_id = later.lead_id and later.version_number = 2
+        inner join review.review_lead_profiles as profiles
+            on decisions.lead_id = profiles.lead_id
+            and decisions.decision_date = profiles.profile_date
+        where later.valid_from >= decisions.decision_date + 1
+            and lower(later.job_title) != lower(first.job_title)
+        """,
+    )
+    assert len(promoted) > 0  # job titles that changed after the decision day ...
+    assert (promoted["title_then"] == promoted["first_title"]).all()  # ... are not seen
     demos = _query(
         warehouse,
         """

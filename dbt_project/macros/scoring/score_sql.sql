@@ -69,9 +69,10 @@ from facts
 
 {#- The score ledger of `scoring` for the lead-days of `lead_days` (as_of_date, lead_id and the
     timing columns), with the profile columns of `profiles` (one row per lead) and the categorized
-    `events`: per lead, day and rule that counted, the raw points, the decay factor and the points
+    `events` (`profiles_by_day`: one row per lead and profile_date, the day of `lead_days`): per
+    lead, day and rule that counted, the raw points, the decay factor and the points
     counted; plus one row per dimension cap or floor applied. -#}
-{% macro score_ledger_sql(scoring, lead_days, profiles, events) %}
+{% macro score_ledger_sql(scoring, lead_days, profiles, events, profiles_by_day=false) %}
 {%- set caps = scoring['dimension_caps'] %}
 with
 
@@ -83,7 +84,11 @@ profile_facts as (
         profiles.*
     from {{ lead_days }} as lead_days
     inner join {{ profiles }} as profiles
-        on lead_days.lead_id = profiles.lead_id
+        on
+            lead_days.lead_id = profiles.lead_id
+            {%- if profiles_by_day %}
+            and lead_days.as_of_date = profiles.profile_date
+            {%- endif %}
 
 ),
 
@@ -375,41 +380,16 @@ from graded
 {% endmacro %}
 
 
-{#- One row per lead with the columns demographic and firmographic rules may name, and the custom
-    attributes in `attributes` (entity, name, column) as text columns. -#}
-{% macro lead_profiles_sql(attributes, leads, accounts, custom_attributes) %}
-with
-
-lead_attributes as (
-
-    select entity_id as lead_id
-    {%- for attribute in attributes if attribute['entity'] == 'lead' %},
-        max(
-            case when attribute_name = '{{ attribute["name"] }}' then attribute_value end
-        ) as {{ attribute['column'] }}
-        {%- endfor %}
-    from {{ custom_attributes }}
-    where entity_type = 'lead'
-    group by entity_id
-
-),
-
-account_attributes as (
-
-    select entity_id as account_id
-    {%- for attribute in attributes if attribute['entity'] == 'account' %},
-        max(
-            case when attribute_name = '{{ attribute["name"] }}' then attribute_value end
-        ) as {{ attribute['column'] }}
-        {%- endfor %}
-    from {{ custom_attributes }}
-    where entity_type = 'account'
-    group by entity_id
-
-)
-
+{#- One row per lead with the columns demographic and firmographic rules may name, the custom
+    attributes in `attributes` (entity, name, column) as text columns, and the custom attribute
+    JSON of the lead and its account. `by_day`: `leads` and `accounts` hold the version of each
+    record valid on a day (column profile_date), and so does the result. -#}
+{% macro lead_profiles_sql(attributes, leads, accounts, by_day=false) %}
 select
     leads.lead_id,
+    {%- if by_day %}
+    leads.profile_date,
+    {%- endif %}
     leads.created_at,
     lower(leads.job_title) as job_title,
     leads.email,
@@ -426,15 +406,19 @@ select
     accounts.budget,
     accounts.growth_rate,
     accounts.tech_stack,
-    accounts.company_domain
+    accounts.company_domain,
+    leads.custom_attributes_json as lead_custom_attributes_json,
+    accounts.custom_attributes_json as account_custom_attributes_json
 {%- for attribute in attributes %},
-    {{ attribute['entity'] }}_attributes.{{ attribute['column'] }}
+    {{ custom_attribute_value(
+        attribute['entity'] ~ 's.custom_attributes_json', "'" ~ attribute['name'] ~ "'"
+    ) }} as {{ attribute['column'] }}
     {%- endfor %}
 from {{ leads }} as leads
 left join {{ accounts }} as accounts
-    on leads.account_id = accounts.account_id
-left join lead_attributes
-    on leads.lead_id = lead_attributes.lead_id
-left join account_attributes
-    on leads.account_id = account_attributes.account_id
+    on
+        leads.account_id = accounts.account_id
+        {%- if by_day %}
+        and leads.profile_date = accounts.profile_date
+        {%- endif %}
 {% endmacro %}

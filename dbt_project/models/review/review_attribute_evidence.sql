@@ -1,6 +1,7 @@
 -- What the outcomes say about each value of each lead and account attribute, on the training
--- cycles: the profile columns rules may name and every custom attribute (extra landing columns),
--- so that a deployment with custom attributes alone still gets a calibrated model. A numeric
+-- cycles, as it was on each cycle's decision day: the profile columns rules may name and every
+-- custom attribute (extra landing columns), so that a deployment with custom attributes alone
+-- still gets a calibrated model. A numeric
 -- attribute (a custom one whose values are numbers) is cut into numeric_bins bins of about equal
 -- size, their edges rounded to two significant digits; a missing value is a value of its own.
 -- Per value: cycles, conversions, the weight of evidence (smoothed log-odds against the overall
@@ -34,15 +35,40 @@ profiles as (
 
 ),
 
-leads as (
-
-    select * from {{ ref('stg_landing__leads') }}
-
-),
-
 custom_attributes as (
 
     select * from {{ ref('int_custom_attributes_unpivoted') }}
+
+),
+
+attribute_names as (
+
+    select distinct
+        entity_type,
+        attribute_name
+    from custom_attributes
+
+),
+
+-- Custom attributes as they were on the decision day (the JSON of the versions then).
+custom_values as (
+
+    select
+        profiles.lead_id,
+        profiles.profile_date,
+        attribute_names.entity_type || '_attribute__' || attribute_names.attribute_name
+            as attribute,
+        attribute_names.entity_type as attribute_entity,
+        case attribute_names.entity_type
+            when 'lead' then {{ custom_attribute_value(
+                'profiles.lead_custom_attributes_json', 'attribute_names.attribute_name'
+            ) }}
+            else {{ custom_attribute_value(
+                'profiles.account_custom_attributes_json', 'attribute_names.attribute_name'
+            ) }}
+        end as value_text
+    from profiles
+    cross join attribute_names
 
 ),
 
@@ -51,6 +77,7 @@ attribute_values as (
     {%- for column, entity in categorical_columns + numeric_columns %}
     select
         lead_id,
+        profile_date,
         '{{ column }}' as attribute,
         '{{ entity }}' as attribute_entity,
         cast({{ column }} as {{ dbt.type_string() }}) as value_text,
@@ -63,24 +90,13 @@ attribute_values as (
     union all
     {%- endfor %}
     select
-        entity_id as lead_id,
-        'lead_attribute__' || attribute_name as attribute,
-        'lead' as attribute_entity,
-        attribute_value as value_text,
-        {{ text_to_double('attribute_value') }} as value_number
-    from custom_attributes
-    where entity_type = 'lead'
-    union all
-    select
-        leads.lead_id,
-        'account_attribute__' || custom_attributes.attribute_name as attribute,
-        'account' as attribute_entity,
-        custom_attributes.attribute_value as value_text,
-        {{ text_to_double('custom_attributes.attribute_value') }} as value_number
-    from custom_attributes
-    inner join leads
-        on custom_attributes.entity_id = leads.account_id
-    where custom_attributes.entity_type = 'account'
+        lead_id,
+        profile_date,
+        attribute,
+        attribute_entity,
+        value_text,
+        {{ text_to_double('value_text') }} as value_number
+    from custom_values
 
 ),
 
@@ -121,6 +137,7 @@ cycle_values as (
     left join attribute_values
         on
             scores.lead_id = attribute_values.lead_id
+            and scores.decision_date = attribute_values.profile_date
             and attributes.attribute = attribute_values.attribute
 
 ),

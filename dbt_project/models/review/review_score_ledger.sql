@@ -1,6 +1,6 @@
 -- The score ledger of every configuration under review (the live rules, a calibrated candidate,
 -- any rules file named to `leadqual review`) for every reviewed lead cycle on its decision day:
--- the same SQL as the daily score_ledger, on point-in-time facts.
+-- the same SQL as the daily score_ledger, on the facts and the profile of that day.
 with
 
 decision_facts as (
@@ -24,7 +24,9 @@ events as (
 {% for config in review_configs() %}
 ledger_{{ loop.index }} as (
 
-    {{ score_ledger_sql(config['scoring'], 'decision_facts', 'profiles', 'events') }}
+    {{ score_ledger_sql(
+        config['scoring'], 'decision_facts', 'profiles', 'events', profiles_by_day=true
+    ) }}
 
 ),
 

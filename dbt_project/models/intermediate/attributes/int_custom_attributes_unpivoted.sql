@@ -41,7 +41,7 @@ final as (
         entity_type,
         entity_id,
         attribute_name,
-        json_extract_string(custom_attributes_json, '$."' || attribute_name || '"')
+        {{ custom_attribute_value('custom_attributes_json', 'attribute_name') }}
             as attribute_value
     from custom_json,
         unnest(json_keys(custom_attributes_json)) as attribute_names (attribute_name)

@@ -16,17 +16,9 @@ accounts as (
 
 ),
 
-custom_attributes as (
-
-    select * from {{ ref('int_custom_attributes_unpivoted') }}
-
-),
-
 profiles as (
 
-    {{ lead_profiles_sql(
-        scoring_config()['attributes'], 'leads', 'accounts', 'custom_attributes'
-    ) }}
+    {{ lead_profiles_sql(scoring_config()['attributes'], 'leads', 'accounts') }}
 
 ),
 

@@ -18,21 +18,7 @@ versions as (
 final as (
 
     select
-        account_id,
-        company_name,
-        lower(domain) as company_domain,
-        lower(industry) as industry,
-        employee_count,
-        upper(country) as country_code,
-        founded_year,
-        annual_revenue,
-        budget,
-        growth_rate,
-        replace(lower(tech_stack), ' ', '') as tech_stack,
-        updated_at,
-        _extra_columns as custom_attributes_json,
-        _source_file as source_file
-
+        {{ account_record_columns() }}
     from versions
     where version_rank = 1
 

@@ -1,0 +1,35 @@
+-- Every version of each account, oldest first, with the moment it took effect (valid_from: its
+-- updated_at; null for the first version, and for a version without updated_at), so that a
+-- point-in-time view can take the version that was current at a moment: the latest whose
+-- valid_from is null or earlier.
+with
+
+source as (
+
+    select * from {{ source('landing', 'accounts') }}
+
+),
+
+versions as (
+
+    select
+        *,
+        row_number() over (
+            partition by account_id
+            order by updated_at asc nulls first, _file_seq asc, _row_number asc
+        ) as version_number
+    from source
+
+),
+
+final as (
+
+    select
+        {{ account_record_columns() }},
+        version_number,
+        case when version_number > 1 then updated_at end as valid_from
+    from versions
+
+)
+
+select * from final
