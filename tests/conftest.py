@@ -3,10 +3,7 @@ the whole daily job on it, materialized in-process against a real DuckDB file an
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -15,9 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.resources import AS_OF_DATE_ENV, LANDING_DIR_ENV, WAREHOUSE_ENV
+from orchestration.resources import AS_OF_DATE_ENV, LANDING_DIR_ENV, WAREHOUSE_ENV, load_settings
 from orchestration.sample_data import generate_landing
-from orchestration.transform.project import dbt_project
+from orchestration.transform.project import prepare_dbt_project
 from tests import hand_built
 
 END_DATE = date(2026, 6, 30)
@@ -39,15 +36,10 @@ class PipelineRun:
 
 @pytest.fixture(scope="session", autouse=True)
 def dbt_manifest() -> None:
-    """dagster-dbt reads manifest.json when definitions load: write it once per session."""
-    bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    subprocess.run(
-        [str(bin_dir / "dbt"), "parse", "--quiet"],
-        cwd=dbt_project.project_dir,
-        env=env,
-        check=True,
-    )
+    """dagster-dbt reads manifest.json when definitions load: write it once per session (the
+    runs' own preparation then finds it current)."""
+    load_settings()  # puts this environment's dbt on PATH
+    prepare_dbt_project()
 
 
 @pytest.fixture(scope="session")
