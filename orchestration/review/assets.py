@@ -8,7 +8,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.resources import as_of_date, load_settings
-from orchestration.review.pipeline import LIVE, ReviewDataError, latest_link, run_review
+from orchestration.review.pipeline import LIVE, ReviewDataError, copy_to_latest, run_review
 from orchestration.review.report import review_figures, shadow_sentence
 from orchestration.review.settings import ReviewSettingsError, load_review_settings
 from orchestration.scoring.rules import ScoringRulesError, rules_path
@@ -68,7 +68,7 @@ def model_review(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> dg.M
         )
     except (ReviewSettingsError, ScoringRulesError, ReviewDataError) as error:
         raise dg.Failure(description=str(error), allow_retries=False) from None
-    latest_link(settings.review_dir, result.folder)
+    copy_to_latest(settings.review_dir, result.folder)
 
     headline = review_figures(result.figures)
     sentences = [shadow_sentence(name, headline) for name in headline if name != LIVE]

@@ -61,10 +61,6 @@ class ReviewResult:
     figures: dict[str, pd.DataFrame]
     candidate: Candidate
 
-    def headline(self, split: str = "holdout") -> pd.DataFrame:
-        summary = self.figures["review_backtest_summary"]
-        return summary[summary["split_name"] == split].set_index("scoring_config")
-
 
 def run_review(
     *,
@@ -186,7 +182,7 @@ class ReviewDataError(ValueError):
     """The warehouse holds nothing the review can learn from or test on."""
 
 
-def latest_link(review_dir: Path, folder: Path) -> None:
+def copy_to_latest(review_dir: Path, folder: Path) -> None:
     """Copy the review's files to ``<review_dir>/latest`` for a stable address."""
     latest = review_dir / "latest"
     if latest.exists():
