@@ -45,6 +45,10 @@ QUALITY_DIR_ENV = "LEADQUAL_QUALITY_DIR"
 REVIEW_DIR_ENV = "LEADQUAL_REVIEW_DIR"
 REVIEW_RULES_ENV = "LEADQUAL_REVIEW_RULES"
 DEFAULT_QUALITY_GATES = REPO_ROOT / "data_quality" / "gates.yml"
+# Every asset and check that opens the DuckDB warehouse runs in this concurrency pool: DuckDB
+# allows one writing process per file, and a deployment (deploy/dagster.yaml) limits the pool to
+# one run at a time, so a schedule, a sensor and a manual run never open the file together.
+WAREHOUSE_POOL = "duckdb_warehouse"
 
 
 @dataclass(frozen=True)

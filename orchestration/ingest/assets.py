@@ -8,7 +8,7 @@ from dagster_duckdb import DuckDBResource
 from orchestration.ingest.contract import ENTITIES, Entity
 from orchestration.ingest.erasure import apply_erasure_requests
 from orchestration.ingest.loader import ingest_entity
-from orchestration.resources import LandingZone
+from orchestration.resources import WAREHOUSE_POOL, LandingZone
 
 
 def landing_asset_key(entity: Entity) -> dg.AssetKey:
@@ -48,6 +48,7 @@ def _build_ingest_asset(entity: Entity) -> dg.AssetsDefinition:
         group_name="ingest",
         deps=deps,
         kinds={"duckdb"},
+        pool=WAREHOUSE_POOL,
         description=(
             f"New {entity.name} files loaded into {entity.table}; rows that break the landing "
             f"contract are quarantined in {entity.rejects_table} with their reason."
@@ -100,6 +101,7 @@ ERASED_LEADS_KEY = dg.AssetKey(["raw", "erased_leads"])
     group_name="ingest",
     deps=[raw_asset_key(entity) for entity in ENTITIES.values()],
     kinds={"duckdb"},
+    pool=WAREHOUSE_POOL,
     description="Erasure requests applied: the personal data of every lead that asked for "
     "erasure removed from the raw tables, the quarantine, the sync ledger and the notification "
     "log, before dbt rebuilds the other layers from raw.",

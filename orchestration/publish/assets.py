@@ -11,7 +11,7 @@ from orchestration.publish.config import PublishConfigError, load_publish_config
 from orchestration.publish.notify import notify_new_sqls
 from orchestration.publish.senders import PublishError
 from orchestration.publish.sync import sync_destination
-from orchestration.resources import as_of_date
+from orchestration.resources import WAREHOUSE_POOL, as_of_date
 
 PUBLISH_LIST_KEY = dg.AssetKey(["marts", "sql_publish_list"])
 SQL_LIST_KEY = dg.AssetKey(["publish", "sql_list"])
@@ -34,6 +34,7 @@ def build_publish_assets(gated_keys: Iterable[dg.AssetKey]) -> list[dg.AssetsDef
         group_name="publish",
         deps=deps,
         kinds={"duckdb", "postgres", "parquet"},
+        pool=WAREHOUSE_POOL,
         description="The SQL list (marts.sql_publish_list) synced to every destination of "
         "destinations.yml: only what changed since the destination's last successful sync, "
         "recorded in publish.sync_ledger, once every quality gate has passed.",
@@ -69,6 +70,7 @@ def build_publish_assets(gated_keys: Iterable[dg.AssetKey]) -> list[dg.AssetsDef
         group_name="publish",
         deps=[SQL_LIST_KEY],
         kinds={"slack"},
+        pool=WAREHOUSE_POOL,
         description="Sales told at once about every lead that newly reached SQL: a Slack-"
         "compatible webhook post and the day's digest file, once per SQL cycle.",
     )

@@ -31,7 +31,7 @@ from data_quality.suites import (
 from data_quality.validate import ValidationSummary, data_docs_index, suite_columns, validate
 from orchestration.ingest.contract import ENTITIES, EVENT_TYPES, Entity
 from orchestration.ingest.loader import quote
-from orchestration.resources import QualityArea, as_of_date
+from orchestration.resources import WAREHOUSE_POOL, QualityArea, as_of_date
 from orchestration.scoring.rules import load_scoring_config
 
 GATE_CHECK_NAME = "great_expectations"
@@ -101,7 +101,13 @@ Validations = Callable[[GateRun], list[ValidationSummary]]
 def _gate(
     asset: dg.AssetKey, description: str, validations: Validations
 ) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=asset, name=GATE_CHECK_NAME, blocking=True, description=description)
+    @dg.asset_check(
+        asset=asset,
+        name=GATE_CHECK_NAME,
+        blocking=True,
+        description=description,
+        pool=WAREHOUSE_POOL,
+    )
     def gate(
         context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource, quality: QualityArea
     ) -> dg.AssetCheckResult:

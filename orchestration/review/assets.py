@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.resources import as_of_date, load_settings
+from orchestration.resources import WAREHOUSE_POOL, as_of_date, load_settings
 from orchestration.review.pipeline import LIVE, ReviewDataError, copy_to_latest, run_review
 from orchestration.review.report import review_figures, shadow_sentence
 from orchestration.review.settings import ReviewSettingsError, load_review_settings
@@ -30,6 +30,7 @@ QUARTERLY_CRON = "0 9 1 1,4,7,10 *"
         SCORING_RULES_KEY,
     ],
     kinds={"dbt", "duckdb", "html"},
+    pool=WAREHOUSE_POOL,
     description="Backtest the live scoring rules (and any file in LEADQUAL_REVIEW_RULES) against "
     "sales outcomes with point-in-time scores, calibrate a candidate rules file from the "
     "outcomes, and write the model review report. The figures stay in the warehouse schema "

@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.erasure import ERASED_DDL
-from orchestration.resources import ServingArea
+from orchestration.resources import WAREHOUSE_POOL, ServingArea
 from orchestration.serving.release import REPORT_NAME, current_release, publish_release
 
 BI_RELEASE_KEY = dg.AssetKey(["serving", "bi_release"])
@@ -23,6 +23,7 @@ def build_bi_release_asset(
         group_name="serving",
         deps=sorted({*mart_keys, *gated_keys}, key=lambda key: key.to_user_string()),
         kinds={"duckdb", "parquet", "html"},
+        pool=WAREHOUSE_POOL,
         description="Every mart as a read-only DuckDB file and one Parquet file each, plus the "
         "funnel report, swapped in atomically as <serving>/current for BI tools.",
     )

@@ -19,7 +19,7 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.assets import ERASED_LEADS_KEY
-from orchestration.resources import load_settings
+from orchestration.resources import WAREHOUSE_POOL, load_settings
 from orchestration.review.settings import ReviewSettings, load_review_settings
 from orchestration.scoring.page import render_definitions_page
 from orchestration.scoring.rules import (
@@ -128,6 +128,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         project=dbt_project,
         dagster_dbt_translator=LeadQualificationTranslator(),
         name="dbt_build",
+        pool=WAREHOUSE_POOL,
         # The model review's models run in review/model_review, with the configurations it
         # compares, not in the daily build.
         exclude="tag:review",
