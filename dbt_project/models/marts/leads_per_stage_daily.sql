@@ -87,7 +87,7 @@ final as (
         lifecycle_stage,
         cast(sum(net_change) over (
             partition by lifecycle_stage
-            order by calendar_date
+            order by calendar_date asc nulls first
             rows between unbounded preceding and current row
         ) as bigint) as leads_in_stage
     from grid

@@ -45,7 +45,7 @@ top_reasons as (
 
     select
         lead_id,
-        {{ dbt.listagg('reason', "'; '", 'order by reason_rank') }} as top_reasons
+        {{ dbt.listagg('reason', "'; '", 'order by reason_rank asc nulls first') }} as top_reasons
     from reasons
     where reason_rank <= 3
     group by lead_id

@@ -41,7 +41,7 @@ auc_{{ label }} as (
             *,
             sum(cycles - positives) over (
                 partition by scoring_config, split_name
-                order by combined_score
+                order by combined_score asc nulls first
                 rows between unbounded preceding and 1 preceding
             ) as negatives_below
         from score_counts_{{ label }}

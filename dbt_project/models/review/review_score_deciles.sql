@@ -54,7 +54,7 @@ final as (
             0
         ) as lift,
         {{ safe_rate(
-            'sum(converted) over (partition by scoring_config, split_name order by score_decile)',
+            'sum(converted) over (partition by scoring_config, split_name order by score_decile asc nulls first)',
             'sum(converted) over (partition by scoring_config, split_name)'
         ) }} as cumulative_capture
     from deciles
