@@ -248,6 +248,10 @@ live rules do.</p>
 {_changes_table(candidate)}
 <h2>Evidence per attribute value (training cycles)</h2>
 {_evidence_table(figures["review_attribute_evidence"])}
+<h2>Conversion by score decile (held-out cycles)</h2>
+{_decile_table(figures["review_score_deciles"])}
+<h2>Calibration: conversion per band of 10 points (all cycles)</h2>
+{_calibration_table(figures["review_score_calibration"])}
 <h2>Threshold sweep (held-out cycles)</h2>
 {_sweep_table(figures["review_threshold_sweep"])}
 </body></html>
@@ -295,6 +299,44 @@ def _evidence_table(evidence: pd.DataFrame) -> str:
     return (
         "<table><tr><th>attribute</th><th>value</th><th>cycles</th><th>converted</th>"
         f"<th>log-odds vs all</th><th>points</th></tr>{rows}</table>"
+    )
+
+
+def _decile_table(deciles: pd.DataFrame) -> str:
+    shown = _split(deciles).sort_values(["scoring_config", "score_decile"])
+    rows = "".join(
+        f"<tr><td>{html.escape(r.scoring_config)}</td><td class=num>{r.score_decile}</td>"
+        f"<td class=num>{r.min_score} to {r.max_score}</td>"
+        f"<td class=num>{format_number(r.cycles)}</td>"
+        f"<td class=num>{format_percent(r.conversion_rate)}</td>"
+        f"<td class=num>{format_percent(r.won_rate)}</td>"
+        f"<td class=num>{format_number(r.lift, 2)}</td>"
+        f"<td class=num>{format_percent(r.cumulative_capture)}</td></tr>"
+        for r in shown.itertuples()
+    )
+    return (
+        "<table><tr><th>configuration</th><th>decile</th><th>scores</th><th>cycles</th>"
+        "<th>converted</th><th>won</th><th>lift</th><th>conversions captured so far</th></tr>"
+        f"{rows}</table>"
+    )
+
+
+def _calibration_table(bands: pd.DataFrame) -> str:
+    shown = _split(bands, "all").sort_values(["scoring_config", "score_band"])
+    rows = "".join(
+        f"<tr><td>{html.escape(r.scoring_config)}</td>"
+        f"<td class=num>{r.score_band} to {r.score_band_end}</td>"
+        f"<td class=num>{format_number(r.cycles)}</td>"
+        f"<td class=num>{format_percent(r.conversion_rate)}</td>"
+        f"<td class=num>{format_percent(r.opportunity_rate)}</td>"
+        f"<td class=num>{format_percent(r.won_rate)}</td>"
+        f"<td class=num>{format_percent(r.sales_accepted_rate)}</td></tr>"
+        for r in shown.itertuples()
+    )
+    return (
+        "<table><tr><th>configuration</th><th>combined score</th><th>cycles</th>"
+        "<th>converted</th><th>opportunity</th><th>won</th><th>accepted by sales</th></tr>"
+        f"{rows}</table>"
     )
 
 
