@@ -152,7 +152,7 @@ def _dbt(dbt_args: list[str]) -> int:
     import yaml
 
     from orchestration.transform.assets import dbt_vars
-    from orchestration.transform.project import DBT_PROJECT_DIR
+    from orchestration.transform.project import DBT_PROJECT_DIR, dbt_project
 
     load_settings()  # the warehouse path and this environment's dbt, for the subprocess
     scoring = dbt_vars()
@@ -163,7 +163,9 @@ def _dbt(dbt_args: list[str]) -> int:
         args[at : at + 2] = []
         scoring = {**(user_vars or {}), **scoring}
     command = ["dbt", *args, "--vars", json.dumps(scoring)]
-    return subprocess.run(command, cwd=DBT_PROJECT_DIR, check=False).returncode
+    # The same output folder as the pipeline's dbt runs, unless the arguments name one.
+    env = {**os.environ, "DBT_TARGET_PATH": str(dbt_project.target_path)}
+    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=False).returncode
 
 
 def _review(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ def test_sqlfluff_is_clean(tmp_path):
     # The dbt templater compiles the project; point it at a throwaway warehouse.
     env = {**os.environ, "LEADQUAL_WAREHOUSE": str(tmp_path / "lint.duckdb")}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["DBT_TARGET_PATH"] = str(tmp_path / "target")  # not the pipeline's dbt output folder
     result = _run(
         [str(BIN / "sqlfluff"), "lint", "models", "tests"], REPO_ROOT / "dbt_project", env
     )

@@ -1,6 +1,7 @@
 """The dbt project as Dagster sees it. Constructing it only reads dbt_project.yml."""
 
 import hashlib
+import os
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -10,7 +11,13 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 # What dbt writes, not what it reads.
 GENERATED_DIRS = {"target", "logs", "dbt_packages"}
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
+# dbt's output folder (manifest, parsed project, run results), relative to dbt_project/: one
+# per process that runs dbt at the same time as another (the test suite's parallel workers).
+TARGET_PATH_ENV = "LEADQUAL_DBT_TARGET_PATH"
+
+dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR, target_path=os.environ.get(TARGET_PATH_ENV) or "target"
+)
 
 
 def prepare_dbt_project(only_in_dev: bool = False) -> None:
