@@ -217,6 +217,7 @@ def _page(
         for name, path in sources.items()
     )
     thresholds = candidate.thresholds
+    grades = ", ".join(f"{grade} from {points}" for grade, points in candidate.fit_grades.items())
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Scoring model review {as_of}</title>
 <style>
@@ -241,8 +242,7 @@ figures below are theirs unless said otherwise.</p>
 <h2>Configurations</h2><table>{source_rows}</table>
 <p>Candidate thresholds: MQL from {thresholds["mql_min_combined_score"]} points (fit grade
 {thresholds["mql_min_fit_grade"]} or better), SQL from {thresholds["sql_min_combined_score"]};
-fit grades {html.escape(str(candidate.fit_grades))}. They qualify as many training cycles as the
-live rules do.</p>
+fit grades {grades}. They qualify as many training cycles as the live rules do.</p>
 {"".join(f"<section>{section}</section>" for section in sections)}
 <h2>Rules: live points and candidate points</h2>
 {_changes_table(candidate)}
