@@ -8,3 +8,26 @@
             _file_seq desc, _row_number desc
     )
 {%- endmacro %}
+
+{#- For each (key, profile_date) of `days`, the version of `versions` (a *_versions staging model)
+    in effect at the end of that day: the latest whose valid_from is null or earlier. -#}
+{% macro version_in_effect(versions, days, key_column) -%}
+select * from (
+    select
+        days.profile_date,
+        versions.*,
+        row_number() over (
+            partition by days.{{ key_column }}, days.profile_date
+            order by versions.version_number desc
+        ) as recency
+    from {{ days }} as days
+    inner join {{ versions }} as versions
+        on
+            days.{{ key_column }} = versions.{{ key_column }}
+            and (
+                versions.valid_from is null
+                or versions.valid_from < {{ day_end('days.profile_date') }}
+            )
+) as effective
+where recency = 1
+{%- endmacro %}

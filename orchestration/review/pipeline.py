@@ -24,7 +24,6 @@ import duckdb
 import pandas as pd
 
 from orchestration.review.calibrate import (
-    Candidate,
     draft_candidate,
     match_thresholds,
     render_candidate,
@@ -59,7 +58,6 @@ class ReviewResult:
     report_file: Path
     configs: tuple[str, ...]
     figures: dict[str, pd.DataFrame]
-    candidate: Candidate
 
 
 def run_review(
@@ -155,7 +153,6 @@ def run_review(
         report_file=report_file,
         configs=tuple(name for name, _ in configs),
         figures=figures,
-        candidate=candidate,
     )
 
 

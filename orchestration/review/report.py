@@ -70,7 +70,8 @@ def shadow_sentence(name: str, figures: dict) -> str:
         f"{format_percent(mine['mql_to_sql_rate'])} (MQL→opportunity from "
         f"{format_percent(live['mql_to_opportunity_rate'])} to "
         f"{format_percent(mine['mql_to_opportunity_rate'])}); AUC against an opportunity "
-        f"{_auc(live['auc_opportunity'])} → {_auc(mine['auc_opportunity'])}."
+        f"{format_number(live['auc_opportunity'], 3)} → "
+        f"{format_number(mine['auc_opportunity'], 3)}."
     )
 
 
@@ -197,9 +198,9 @@ def _page(
             f"<td>{html.escape(str(value))}</td>"
             for value in (
                 name,
-                _auc(values["auc_opportunity"]),
-                _auc(values["auc_won"]),
-                _auc(training.get(name, {}).get("auc_opportunity")),
+                format_number(values["auc_opportunity"], 3),
+                format_number(values["auc_won"], 3),
+                format_number(training.get(name, {}).get("auc_opportunity"), 3),
                 format_number(values["cycles"]),
                 format_percent(values["converted"] / max(values["cycles"], 1)),
                 format_number(values["mqls"]),
@@ -366,10 +367,6 @@ def _value(row) -> str:
     low = "" if pd.isna(row.lower_bound) else f"{row.lower_bound:g}"
     high = "" if pd.isna(row.upper_bound) else f"{row.upper_bound:g}"
     return f"[{low}, {high})"
-
-
-def _auc(value) -> str:
-    return "n/a" if value is None or pd.isna(value) else f"{value:.3f}"
 
 
 def _float(value) -> float | None:

@@ -8,7 +8,6 @@
 -- rate) and the points it suggests, when it has min_support cycles and is among the
 -- max_values_per_attribute best supported values of its attribute.
 {%- set settings = review_settings()['calibration'] %}
-{%- set live = review_configs()[0] %}
 {%- set categorical_columns = [
     ('source', 'lead'), ('country_code', 'lead'), ('has_marketing_consent', 'lead'),
     ('industry', 'account'),
@@ -25,7 +24,7 @@ with
 scores as (
 
     select * from {{ ref('review_scores') }}
-    where scoring_config = '{{ live["name"] }}' and split = 'training'
+    where scoring_config = 'live' and split = 'training'
 
 ),
 

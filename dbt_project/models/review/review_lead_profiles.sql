@@ -30,55 +30,25 @@ decision_days as (
 
 ),
 
--- The latest version of each record that had taken effect by the end of the day.
+-- The version of each record in effect at the end of the decision day.
 leads_then as (
 
-    select * from (
-        select
-            decision_days.profile_date,
-            lead_versions.*,
-            row_number() over (
-                partition by decision_days.lead_id, decision_days.profile_date
-                order by lead_versions.version_number desc
-            ) as recency
-        from decision_days
-        inner join lead_versions
-            on
-                decision_days.lead_id = lead_versions.lead_id
-                and (
-                    lead_versions.valid_from is null
-                    or lead_versions.valid_from < {{ day_end('decision_days.profile_date') }}
-                )
-    ) as effective
-    where recency = 1
+    {{ version_in_effect('lead_versions', 'decision_days', 'lead_id') }}
+
+),
+
+account_days as (
+
+    select distinct
+        account_id,
+        profile_date
+    from leads_then
 
 ),
 
 accounts_then as (
 
-    select * from (
-        select
-            account_days.profile_date,
-            account_versions.*,
-            row_number() over (
-                partition by account_days.account_id, account_days.profile_date
-                order by account_versions.version_number desc
-            ) as recency
-        from (
-            select distinct
-                account_id,
-                profile_date
-            from leads_then
-        ) as account_days
-        inner join account_versions
-            on
-                account_days.account_id = account_versions.account_id
-                and (
-                    account_versions.valid_from is null
-                    or account_versions.valid_from < {{ day_end('account_days.profile_date') }}
-                )
-    ) as effective
-    where recency = 1
+    {{ version_in_effect('account_versions', 'account_days', 'account_id') }}
 
 ),
 

@@ -5,27 +5,26 @@
 -- point of its weight, on average where it counted (several decayed events, caps), so that the
 -- suggested weight gives the rule's average contribution the size of its evidence.
 {%- set settings = review_settings()['calibration'] %}
-{%- set live = review_configs()[0] %}
 
 with
 
 scores as (
 
     select * from {{ ref('review_scores') }}
-    where scoring_config = '{{ live["name"] }}' and split = 'training'
+    where scoring_config = 'live' and split = 'training'
 
 ),
 
 ledger as (
 
     select * from {{ ref('review_score_ledger') }}
-    where scoring_config = '{{ live["name"] }}' and entry_type = 'rule'
+    where scoring_config = 'live' and entry_type = 'rule'
 
 ),
 
 rules as (
 
-    {%- for rule in live['scoring']['rules'] %}
+    {%- for rule in scoring_config()['rules'] %}
     select
         '{{ rule.id }}' as rule_id,
         '{{ rule.dimension }}' as dimension,

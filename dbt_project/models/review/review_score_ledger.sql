@@ -1,6 +1,8 @@
 -- The score ledger of every configuration under review (the live rules, a calibrated candidate,
 -- any rules file named to `leadqual review`) for every reviewed lead cycle on its decision day:
 -- the same SQL as the daily score_ledger, on the facts and the profile of that day.
+{%- set configs = review_configs() %}
+
 with
 
 decision_facts as (
@@ -21,7 +23,7 @@ events as (
 
 ),
 
-{% for config in review_configs() %}
+{% for config in configs %}
 ledger_{{ loop.index }} as (
 
     {{ score_ledger_sql(
@@ -33,7 +35,7 @@ ledger_{{ loop.index }} as (
 {% endfor %}
 final as (
 
-    {%- for config in review_configs() %}
+    {%- for config in configs %}
     select
         '{{ config["name"] }}' as scoring_config,
         ledger_{{ loop.index }}.*

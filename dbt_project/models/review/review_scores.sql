@@ -1,5 +1,7 @@
 -- The score of every reviewed lead cycle on its decision day under every configuration under
 -- review, next to what happened: one row per configuration and lead cycle.
+{%- set configs = review_configs() %}
+
 with
 
 decisions as (
@@ -20,7 +22,7 @@ ledger as (
 
 ),
 
-{% for config in review_configs() %}
+{% for config in configs %}
 ledger_{{ loop.index }} as (
 
     select * from ledger
@@ -37,7 +39,7 @@ scores_{{ loop.index }} as (
 {% endfor %}
 scores as (
 
-    {%- for config in review_configs() %}
+    {%- for config in configs %}
     select
         '{{ config["name"] }}' as scoring_config,
         scores_{{ loop.index }}.*

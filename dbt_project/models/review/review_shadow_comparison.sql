@@ -2,13 +2,12 @@
 -- split: the MQLs it adds and removes, and how MQL -> SQL (sales accepted and qualified the
 -- cycle) and MQL -> opportunity conversion move. Sales' decisions are the ones they actually
 -- took: the comparison asks which leads each configuration would have sent them.
-{%- set live = review_configs()[0] %}
 
 with
 
-scores as (
+scores_by_split as (
 
-    select * from {{ ref('review_scores') }}
+    select * from {{ ref('review_scores_by_split') }}
 
 ),
 
@@ -16,33 +15,18 @@ paired as (
 
     select
         other.scoring_config,
-        other.split as split_name,
+        other.split_name,
         live.meets_mql_thresholds as is_live_mql,
         other.meets_mql_thresholds as is_mql,
         other.is_sales_qualified,
         other.has_opportunity,
         other.is_converted
-    from scores as other
-    inner join scores as live
+    from scores_by_split as other
+    inner join scores_by_split as live
         on
             other.lead_outcome_id = live.lead_outcome_id
-            and live.scoring_config = '{{ live["name"] }}'
-
-),
-
-splits as (
-
-    select * from paired
-    union all
-    select
-        scoring_config,
-        'all' as split_name,
-        is_live_mql,
-        is_mql,
-        is_sales_qualified,
-        has_opportunity,
-        is_converted
-    from paired
+            and other.split_name = live.split_name
+            and live.scoring_config = 'live'
 
 ),
 
@@ -65,7 +49,7 @@ counted as (
             as added_converted,
         sum(case when is_live_mql and not is_mql and is_converted then 1 else 0 end)
             as removed_converted
-    from splits
+    from paired
     group by scoring_config, split_name
 
 ),
