@@ -7,6 +7,8 @@
 - ``leadqual review``: review the scoring model against sales outcomes (backtest, calibrated
   candidate rules, HTML report); ``--rules FILE`` backtests other rules files too.
 - ``leadqual dbt ARGS``: dbt in dbt_project/ with the validated scoring rules passed as vars.
+- ``leadqual benchmark``: time the daily job (full and incremental) at given sizes against a
+  hand-written DuckDB floor and pandas, and write docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from orchestration.resources import (
 )
 
 DEFAULT_SAMPLE_LEADS = 10_000
+DEFAULT_BENCHMARK_REPORT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 GENERATION_MANIFEST = "_generation_manifest.json"
 
 
@@ -94,6 +97,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments for dbt")
 
+    benchmark = commands.add_parser(
+        "benchmark", help="time the daily job against a floor and pandas; write the results"
+    )
+    benchmark.add_argument(
+        "--leads", type=int, nargs="+", default=[100_000], help="sizes to run (default 100000)"
+    )
+    benchmark.add_argument(
+        "--work-dir",
+        type=Path,
+        default=Path("data/benchmark"),
+        help="where the landing folders and warehouses go (default data/benchmark)",
+    )
+    benchmark.add_argument(
+        "--output",
+        type=Path,
+        default=DEFAULT_BENCHMARK_REPORT,
+        help="the Markdown report; its results JSON sits beside it (default docs/benchmarks.md)",
+    )
+    benchmark.add_argument("--seed", type=int, default=42)
+
     args = parser.parse_args(argv)
     try:
         if args.command == "generate":
@@ -106,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
             return _dbt(args.dbt_args)
         if args.command == "review":
             return _review(args)
+        if args.command == "benchmark":
+            return _benchmark(args)
         return _run(args)
     except (ValueError, OSError) as error:
         print(f"leadqual: {error}", file=sys.stderr)
@@ -213,6 +238,38 @@ def _review(args: argparse.Namespace) -> int:
     print(f"\nreport:          {metadata['report'].value}")
     print(f"candidate rules: {metadata['candidate_rules'].value}")
     print("figures:         warehouse schema review (review_backtest_summary, ...)")
+    return 0
+
+
+def _benchmark(args: argparse.Namespace) -> int:
+    from orchestration.benchmark import report, runner
+
+    results_file = args.output.with_suffix(".json")
+    for leads in args.leads:
+        if leads < 1:
+            raise ValueError(f"--leads must be positive, got {leads}")
+    for leads in args.leads:
+        print(f"Benchmark at {leads:,} leads (work folder {args.work_dir / str(leads)})")
+        result = runner.benchmark_size(leads, (args.work_dir / str(leads)).resolve(), args.seed)
+        results = runner.record(result, results_file)
+        args.output.write_text(report.render(results))
+        ratios = report.ratios(result)
+        agreement = result["agreement"]
+        print(
+            f"  full job {result['full']['process_seconds']:.1f} s "
+            f"(peak {result['full']['peak_rss_bytes'] / 2**30:.2f} GiB), incremental "
+            f"{result['incremental']['process_seconds']:.1f} s, floor "
+            f"{result['floor']['process_seconds']:.1f} s, pandas "
+            f"{result['pandas']['process_seconds']:.1f} s\n"
+            f"  full / floor {ratios['job_to_floor']:.1f}x, pandas / floor "
+            f"{ratios['pandas_to_floor']:.1f}x, incremental / full "
+            f"{100 * ratios['incremental_to_full']:.0f} %\n"
+            f"  floor agrees on {agreement['floor']['same_scores']:,} scores and "
+            f"{agreement['floor']['same_stage']:,} stages, pandas on "
+            f"{agreement['pandas']['same_scores']:,} scores, of "
+            f"{agreement['floor']['job_leads']:,} leads"
+        )
+    print(f"Wrote {args.output} and {results_file}")
     return 0
 
 
