@@ -1,5 +1,6 @@
--- For every lead and day, the score ledger adds up to the combined score of the snapshot, and
--- each dimension's entries to that dimension's score.
+-- For every lead and day the score ledger keeps (score_ledger_days), the ledger adds up to the
+-- combined score of the snapshot, and each dimension's entries to that dimension's score: the
+-- snapshots are computed by dimension, the ledger rule by rule.
 {{ config(meta={'dagster': {'ref': {'name': 'lead_score_snapshots'}}}) }}
 
 with
@@ -13,6 +14,7 @@ ledger as (
 snapshots as (
 
     select * from {{ ref('lead_score_snapshots') }}
+    where as_of_date >= (select min(ledger.as_of_date) from {{ ref('score_ledger') }} as ledger)
 
 ),
 

@@ -34,9 +34,7 @@ def main(output: Path) -> int:
         elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
             steps[event.step_key] = entry.timestamp - step_started[event.step_key]
     dbt_models = {
-        "/".join(event.asset_key.path): event.materialization.metadata[
-            "Execution Duration"
-        ].value
+        "/".join(event.asset_key.path): event.materialization.metadata["Execution Duration"].value
         for event in result.get_asset_materialization_events()
         if "Execution Duration" in event.materialization.metadata
     }

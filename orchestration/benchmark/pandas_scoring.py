@@ -44,7 +44,8 @@ PAGE_PATTERNS = [
 
 
 def _read(folder: Path, pattern: str, reader, **kwargs) -> pd.DataFrame:
-    frames = [reader(path, **kwargs).assign(_file=path.name) for path in sorted(folder.glob(pattern))]
+    paths = sorted(folder.glob(pattern))
+    frames = [reader(path, **kwargs).assign(_file=path.name) for path in paths]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -133,9 +134,7 @@ def score(landing: Path, as_of: pd.Timestamp) -> pd.DataFrame:
     since = (as_of - last_active).dt.days.reindex(leads.index)
     recent_days = days[(as_of - days).dt.days < 30].groupby(events["lead_id"]).nunique()
     active_days = recent_days.reindex(leads.index).fillna(0)
-    timing = (
-        10 * (since <= 6) + 5 * since.between(7, 29) + 10 * (active_days >= 4)
-    ).clip(upper=25)
+    timing = (10 * (since <= 6) + 5 * since.between(7, 29) + 10 * (active_days >= 4)).clip(upper=25)
 
     fit = demographic + firmographic
     scores = pd.DataFrame(

@@ -12,6 +12,31 @@ INCREMENTAL_RATIO_TARGET = 0.25
 STEPS_SHOWN = 12
 MODELS_SHOWN = 10
 
+INTRO = """# Benchmarks
+
+Written by `leadqual benchmark` (orchestration/benchmark/); do not edit by hand. Rerun a size
+with `leadqual benchmark --leads 1000000` (several sizes: `--leads 100000 1000000`).
+
+For N generated leads (about 20 events each, 200 days of history) the command measures, each in
+a child process whose whole process tree's resident memory is sampled every 0.1 s:
+
+- **full**: the daily job (`leadqual run`: ingest, `dbt build`, quality gates, BI release,
+  publishing) on a new warehouse with every day but the last;
+- **incremental**: the last day's files arrive and the job runs again (the daily run);
+- **floor**: `orchestration/benchmark/floor.sql`, one hand-written DuckDB script that reads the
+  landing files and computes every lead's four scores, fit grade, combined score and current
+  stage as of the last day, and nothing else (no history, contract checks, rejects, KPI marts,
+  gates or publishing);
+- **pandas**: `orchestration/benchmark/pandas_scoring.py`, the same scores in pandas.
+
+Agreement: the share of the job's leads (marts.leads after the incremental run) for which the
+floor and pandas give the same four scores, fit grade and combined score (and, for the floor,
+stage). The floor's stage is evaluated on the last day only, so leads whose history decides their
+stage (an MQL that decayed within its first 30 days, a recycle verdict followed by a new MQL
+cycle, an SQL whose score met the threshold only before the assessment) differ; rows the job
+rejects under the landing contract and the floor reads differ too.
+"""
+
 
 def _gib(size: int) -> str:
     return f"{size / 2**30:.2f} GiB"
@@ -35,42 +60,19 @@ def _share(figures: dict, key: str) -> str:
     return f"{100 * figures[key] / figures['job_leads']:.2f} %"
 
 
-def _step_group(step: str) -> str:
-    """Dagster step keys, grouped the way a reader thinks of the job."""
-    if step.startswith("raw__") or step.startswith("raw_"):
-        return "ingest (" + step.split("__", 1)[-1] + ")"
-    return step
+def _step_name(step: str) -> str:
+    """A Dagster step key in the words of the job: ingest, quality gate, dbt build ..."""
+    if step.endswith("_great_expectations"):
+        return "quality gate " + step.removesuffix("_great_expectations").replace("__", ".")
+    if step.startswith("raw__"):
+        return "ingest " + step.removeprefix("raw__")
+    return step.replace("__", ".")
 
 
 def render(results: dict[str, dict]) -> str:
     sizes = sorted(results.values(), key=lambda result: result["leads"])
     machine = sizes[-1]["machine"] if sizes else {}
-    lines = [
-        "# Benchmarks",
-        "",
-        "Written by `leadqual benchmark` (orchestration/benchmark/); do not edit by hand. Rerun a",
-        "size with `leadqual benchmark --leads 1000000` (several sizes: `--leads 100000 1000000`).",
-        "",
-        "For N generated leads (about 20 events each, 200 days of history) the command measures,",
-        "each in a child process whose whole process tree's resident memory is sampled every 0.1 s:",
-        "",
-        "- **full**: the daily job (`leadqual run`: ingest, `dbt build`, quality gates, BI release,",
-        "  publishing) on a new warehouse with every day but the last;",
-        "- **incremental**: the last day's files arrive and the job runs again (the daily run);",
-        "- **floor**: `orchestration/benchmark/floor.sql`, one hand-written DuckDB script that reads",
-        "  the landing files and computes every lead's four scores, fit grade, combined score and",
-        "  current stage as of the last day, and nothing else (no history, contract checks, rejects,",
-        "  KPI marts, gates or publishing);",
-        "- **pandas**: `orchestration/benchmark/pandas_scoring.py`, the same scores in pandas.",
-        "",
-        "Agreement: the share of the job's leads (marts.leads after the incremental run) for which",
-        "the floor and pandas give the same four scores, fit grade and combined score (and, for",
-        "the floor, stage). The floor's stage is evaluated on the last day only, so leads whose",
-        "history decides their stage (an MQL that decayed within its first 30 days, a recycle",
-        "verdict followed by a new MQL cycle, an SQL whose score met the threshold only before",
-        "the assessment) differ; rejected rows the floor cannot see differ too.",
-        "",
-    ]
+    lines = [INTRO]
     if machine:
         lines += [
             f"Machine: {machine['cpus']} cores, {machine['memory_gib']} GiB memory, Python "
@@ -146,7 +148,8 @@ def render(results: dict[str, dict]) -> str:
             ),
         ]
         lines += ["| target | measured | met |", "|---|---:|---|"]
-        lines += [f"| {label} | {figure} | {'yes' if met else 'no'} |" for label, figure, met in checks]
+        for label, value, met in checks:
+            lines.append(f"| {label} | {value} | {'yes' if met else 'no'} |")
     for result in sizes:
         lines += _size_section(result)
     return "\n".join(lines) + "\n"
@@ -175,7 +178,7 @@ def _size_section(result: dict) -> list[str]:
     grouped: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for column, part in enumerate(("full", "incremental")):
         for step, seconds in result[part]["steps"].items():
-            grouped[_step_group(step)][column] += seconds
+            grouped[_step_name(step)][column] += seconds
     ordered = sorted(grouped.items(), key=lambda item: -item[1][0])
     for step, (full, incremental) in ordered[:STEPS_SHOWN]:
         lines.append(f"| {step} | {_s(full)} | {_s(incremental)} |")
@@ -199,7 +202,5 @@ def _size_section(result: dict) -> list[str]:
     lines += ["", "Slowest dbt models (inside the dbt build step):", ""]
     lines += ["| model | full | incremental |", "|---|---:|---:|"]
     for model, seconds in models[:MODELS_SHOWN]:
-        lines.append(
-            f"| {model} | {_s(seconds)} | {_s(incremental_models.get(model, 0.0))} |"
-        )
+        lines.append(f"| {model} | {_s(seconds)} | {_s(incremental_models.get(model, 0.0))} |")
     return lines

@@ -15,6 +15,7 @@ It checks that the floor and pandas agree with the job's marts.leads, keeps ever
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -68,10 +69,8 @@ def measure(command: list[str], env: dict[str, str], log: Path) -> Measurement:
             except psutil.NoSuchProcess:
                 break
             for member in tree:
-                try:
+                with contextlib.suppress(psutil.NoSuchProcess):
                     total += member.memory_info().rss
-                except psutil.NoSuchProcess:
-                    pass
             peak = max(peak, total)
             time.sleep(SAMPLE_EVERY_SECONDS)
         returncode = process.wait()
@@ -206,9 +205,7 @@ def benchmark_size(leads: int, work_dir: Path, seed: int = 42) -> dict:
 
 
 # A tiny runner for the floor script, so that it runs in a process of its own like the others.
-_RUN_SQL_FILE = (
-    "import sys, duckdb; duckdb.connect().execute(open(sys.argv[1]).read())"
-)
+_RUN_SQL_FILE = "import sys, duckdb; duckdb.connect().execute(open(sys.argv[1]).read())"
 
 
 def _as_dict(measurement: Measurement) -> dict:

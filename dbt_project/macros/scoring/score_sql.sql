@@ -117,40 +117,29 @@ rule_matches as (
     {%- endfor %}
 
     {#- Behavioural rules count the lead's matching events of their window, decayed by age. #}
-    {%- for rule in scoring['rules'] if rule.context == 'event' %}
     select
-        timing_facts.as_of_date,
-        timing_facts.lead_id,
-        '{{ rule.id }}' as rule_id,
-        count(*) as event_count,
-        count(*) * {{ rule.points }} as raw_points,
-        sum(
-            {{ rule.points }}
-            {%- if rule.half_life_days %}
-            * power(
-                0.5,
-                {{ dbt.datediff('matching_events.occurred_at', day_end('timing_facts.as_of_date'), 'second') }}
-                / (86400.0 * {{ rule.half_life_days }})
-            )
-            {%- endif %}
-        ) as decayed_points
+        lead_days.as_of_date,
+        lead_days.lead_id,
+        rule_days.rule_id,
+        rule_days.event_count,
+        rule_days.raw_points,
+        rule_days.decayed_points
     from (
         select
+            as_of_date,
             lead_id,
-            occurred_at
-        from {{ events }}
-        where {{ rule.condition }}
-    ) as matching_events
-    inner join timing_facts
+            rule_id,
+            count(*) as event_count,
+            count(*) * max(points) as raw_points,
+            sum(decayed_points) as decayed_points
+        from ({{ event_rule_days_sql(scoring, lead_days, events) }}) as event_days
+        group by as_of_date, lead_id, rule_id
+    ) as rule_days
+    inner join {{ lead_days }} as lead_days
         on
-            matching_events.lead_id = timing_facts.lead_id
-            and matching_events.occurred_at < {{ day_end('timing_facts.as_of_date') }}
-            and matching_events.occurred_at >= {{ dbt.dateadd(
-                'day', -rule.lookback_days, day_end('timing_facts.as_of_date')
-            ) }}
-    group by timing_facts.as_of_date, timing_facts.lead_id
+            rule_days.lead_id = lead_days.lead_id
+            and rule_days.as_of_date = lead_days.as_of_date
     union all
-    {%- endfor %}
 
     {#- Empty selects keep the union valid whatever the rules. #}
     select
@@ -300,17 +289,208 @@ union all
 select {{ ledger_columns | join(', ') }} from dimension_adjustments
 {% endmacro %}
 
+{#- Behavioural rules of `scoring` on the days of `lead_days`: one row per event that matches a
+    rule and day the event counts on (within the rule's lookback_days up to the end of the day),
+    with the rule's raw points and the points decayed by the event's age (half_life_days). Events
+    are matched to the distinct days (a range join on a handful of days, not a join on every
+    lead-day per rule); callers aggregate and keep the lead-days that exist. -#}
+{% macro event_rule_days_sql(scoring, lead_days, events) %}
+select
+    score_days.as_of_date,
+    matching_events.lead_id,
+    matching_events.rule_id,
+    matching_events.points,
+    matching_events.points * coalesce(power(
+        0.5,
+        {{ dbt.datediff('matching_events.occurred_at', day_end('score_days.as_of_date'), 'second') }}
+        / (86400.0 * matching_events.half_life_days)
+    ), 1.0) as decayed_points
+from (
+    {%- for rule in scoring['rules'] if rule.context == 'event' %}
+    select
+        lead_id,
+        occurred_at,
+        '{{ rule.id }}' as rule_id,
+        {{ rule.points }} as points,
+        {{ dbt.dateadd('day', rule.lookback_days, 'occurred_at') }} as counts_until,
+        cast({{ rule.half_life_days or 'null' }} as {{ type_double() }}) as half_life_days
+    from {{ events }}
+    where {{ rule.condition }}
+    union all
+    {%- endfor %}
+    select
+        lead_id,
+        occurred_at,
+        cast(null as {{ dbt.type_string() }}) as rule_id,
+        0 as points,
+        occurred_at as counts_until,
+        cast(null as {{ type_double() }}) as half_life_days
+    from {{ events }}
+    where 1 = 0
+) as matching_events
+inner join (select distinct as_of_date from {{ lead_days }}) as score_days
+    on
+        matching_events.occurred_at < {{ day_end('score_days.as_of_date') }}
+        and matching_events.counts_until >= {{ day_end('score_days.as_of_date') }}
+{% endmacro %}
+
+{#- The four dimension scores per lead and day of `lead_days`, capped and floored as in the
+    score ledger but without a ledger row per rule: profile and timing rules are summed as one
+    expression per row (profile rules once per lead unless a condition names
+    days_since_created); behavioural rules per lead, day and rule, for their per-rule caps.
+    Columns as_of_date, lead_id, demographic_score, firmographic_score, behavioural_score,
+    timing_score: what score_summary_sql reads as `dimension_scores`. The dbt test
+    assert_score_ledger_sums_to_the_score holds it to the ledger. -#}
+{% macro dimension_scores_sql(scoring, lead_days, profiles, events) %}
+{%- set caps = scoring['dimension_caps'] %}
+{%- set dimensions = ['demographic', 'firmographic', 'behavioural', 'timing'] %}
+{%- set contexts = {
+    'profile': scoring['rules'] | selectattr('context', 'equalto', 'profile') | list,
+    'timing': scoring['rules'] | selectattr('context', 'equalto', 'timing') | list,
+    'event': scoring['rules'] | selectattr('context', 'equalto', 'event') | list,
+} %}
+{%- set per_day = [] %}
+{%- for rule in contexts['profile'] if 'days_since_created' in rule.condition %}
+    {%- do per_day.append(rule.id) %}
+{%- endfor %}
+with
+
+profile_points as (
+
+    select
+        {%- if per_day %}
+        lead_days.as_of_date,
+        {%- endif %}
+        profiles.lead_id
+        {{- dimension_sums(contexts['profile'], dimensions) }}
+    from {{ profiles }} as profiles
+    {%- if per_day %}
+    inner join (
+        select
+            as_of_date,
+            lead_id,
+            days_since_created
+        from {{ lead_days }}
+    ) as lead_days
+        on profiles.lead_id = lead_days.lead_id
+    {%- endif %}
+
+),
+
+event_points as (
+
+    {#- One row per lead and day with each behavioural rule's decayed points as a column (null:
+        no matching event), so the per-rule caps need no row per rule. #}
+    select
+        as_of_date,
+        lead_id
+        {%- for rule in contexts['event'] %},
+        sum(case when rule_id = '{{ rule.id }}' then decayed_points end) as rule__{{ rule.id }}
+        {%- endfor %}
+    from ({{ event_rule_days_sql(scoring, lead_days, events) }}) as event_days
+    group by as_of_date, lead_id
+
+),
+
+totals as (
+
+    select
+        lead_days.as_of_date,
+        lead_days.lead_id
+        {%- for dimension in dimensions %},
+        coalesce(profile_points.{{ dimension }}_points, 0)
+        + lead_days.timing_{{ dimension }}_points
+        {%- for rule in contexts['event'] if rule.dimension == dimension %}
+        {%- set decayed = 'event_points.rule__' ~ rule.id %}
+        {#- least/greatest skip nulls: a rule without events must count 0, not its cap. #}
+        + case
+            when {{ decayed }} is null then 0
+            else cast(round(
+                {%- if rule.cap is none %}
+                {{ decayed }}
+                {%- else %}
+                case
+                    when {{ decayed }} < 0 then greatest({{ decayed }}, -{{ rule.cap }})
+                    else least({{ decayed }}, {{ rule.cap }})
+                end
+                {%- endif %}
+            ) as integer)
+        end
+        {%- endfor %} as {{ dimension }}_points,
+        coalesce(profile_points.{{ dimension }}_allows_negative_total, false)
+        or lead_days.timing_{{ dimension }}_allows_negative_total
+        {%- for rule in contexts['event'] if rule.dimension == dimension and rule.allow_negative_total %}
+        or event_points.rule__{{ rule.id }} is not null
+        {%- endfor %} as {{ dimension }}_allows_negative_total
+        {%- endfor %}
+    from (
+        select
+            as_of_date,
+            lead_id
+            {{- dimension_sums(contexts['timing'], dimensions, 'timing_') }}
+        from {{ lead_days }}
+    ) as lead_days
+    left join profile_points
+        on
+            lead_days.lead_id = profile_points.lead_id
+            {%- if per_day %}
+            and lead_days.as_of_date = profile_points.as_of_date
+            {%- endif %}
+    left join event_points
+        on
+            lead_days.lead_id = event_points.lead_id
+            and lead_days.as_of_date = event_points.as_of_date
+
+)
+
+select
+    as_of_date,
+    lead_id
+    {%- for dimension in dimensions %},
+    case
+        when {{ dimension }}_points < 0 and not {{ dimension }}_allows_negative_total then 0
+        {%- if caps.get(dimension) is not none %}
+        when {{ dimension }}_points > {{ caps[dimension] }} then {{ caps[dimension] }}
+        {%- endif %}
+        else {{ dimension }}_points
+    end as {{ dimension }}_score
+    {%- endfor %}
+from totals
+{% endmacro %}
+
+
+{#- Per dimension, the points of `rules` that hold on the row and whether one that holds allows a
+    negative total: columns <prefix><dimension>_points and <prefix><dimension>_allows_negative_total,
+    each with a leading comma. -#}
+{% macro dimension_sums(rules, dimensions, prefix='') -%}
+    {%- for dimension in dimensions %},
+        0
+        {%- for rule in rules if rule.dimension == dimension %}
+        + case when {{ rule.condition }} then {{ rule.points }} else 0 end
+        {%- endfor %} as {{ prefix }}{{ dimension }}_points,
+        false
+        {%- for rule in rules if rule.dimension == dimension and rule.allow_negative_total %}
+        or coalesce({{ rule.condition }}, false)
+        {%- endfor %} as {{ prefix }}{{ dimension }}_allows_negative_total
+    {%- endfor %}
+{%- endmacro %}
+
+
+
 
 {#- The scores of `scoring` per lead and day of `lead_days` (with last_activity_date and
     days_since_last_activity) from its `ledger`: four dimensions, the fit grade A-D (demographic +
     firmographic points), the engagement score (behavioural + timing), the combined score and
     whether the lead meets the MQL and SQL score thresholds that day. -#}
-{% macro score_summary_sql(scoring, lead_days, ledger) %}
+{% macro score_summary_sql(scoring, lead_days, ledger=none, dimension_scores=none) %}
 {%- set thresholds = scoring['thresholds'] %}
 with
 
 dimension_scores as (
 
+    {%- if dimension_scores %}
+    select * from {{ dimension_scores }}
+    {%- else %}
     select
         as_of_date,
         lead_id,
@@ -324,6 +504,7 @@ dimension_scores as (
             as timing_score
     from {{ ledger }}
     group by as_of_date, lead_id
+    {%- endif %}
 
 ),
 

@@ -46,9 +46,9 @@
 {%- endmacro %}
 
 {#- The days an incremental score model computes in this run (one row per as_of_date):
-    on a full build, the last var('score_history_days') days up to the as-of day; then each run
-    adds the days since the model's latest day, or recomputes the as-of day. -#}
-{% macro score_days() -%}
+    on a full build, the last `history_days` days up to the as-of day; then each run adds the
+    days since the model's latest day, or recomputes the as-of day. -#}
+{% macro score_days(history_days=var('score_history_days')) -%}
     {%- if is_incremental() -%}
         {%- set first_day -%}
             least(
@@ -58,7 +58,7 @@
         {%- endset -%}
     {%- else -%}
         {%- set first_day -%}
-            cast({{ dbt.dateadd('day', 1 - var('score_history_days'), as_of_date()) }} as date)
+            cast({{ dbt.dateadd('day', 1 - history_days, as_of_date()) }} as date)
         {%- endset -%}
     {%- endif -%}
     {{ day_series(first_day, as_of_date()) }}

@@ -1,7 +1,9 @@
--- The score of every lead at the end of every day: four dimensions (the sums of the score ledger),
--- the fit grade A-D (demographic + firmographic points), the engagement score 0-100 (behavioural
--- + timing), the combined score (fit + engagement) and whether the lead meets the MQL and SQL
--- score thresholds that day. Incremental: each run adds the new days, so any past day's score
+-- The score of every lead at the end of every day: four dimensions, the fit grade A-D
+-- (demographic + firmographic points), the engagement score 0-100 (behavioural + timing), the
+-- combined score (fit + engagement) and whether the lead meets the MQL and SQL score thresholds
+-- that day. Computed from the rules by dimension, not from the score ledger, which keeps only the
+-- last score_ledger_days days (the dbt test assert_score_ledger_sums_to_the_score checks that the
+-- two agree on those days). Incremental: each run adds the new days, so any past day's score
 -- stays as it was computed.
 {{ config(
     materialized='incremental',
@@ -17,9 +19,15 @@ lead_activity as (
 
 ),
 
-ledger as (
+profiles as (
 
-    select * from {{ ref('score_ledger') }}
+    select * from {{ ref('int_lead_profiles') }}
+
+),
+
+events as (
+
+    select * from {{ ref('int_events_categorized') }}
 
 ),
 
@@ -38,18 +46,17 @@ lead_days as (
 
 ),
 
-ledger_days as (
+lead_dimension_scores as (
 
-    select ledger.*
-    from ledger
-    inner join build_days
-        on ledger.as_of_date = build_days.as_of_date
+    {{ dimension_scores_sql(scoring_config(), 'lead_days', 'profiles', 'events') }}
 
 ),
 
 scores as (
 
-    {{ score_summary_sql(scoring_config(), 'lead_days', 'ledger_days') }}
+    {{ score_summary_sql(
+        scoring_config(), 'lead_days', dimension_scores='lead_dimension_scores'
+    ) }}
 
 ),
 

@@ -2,10 +2,15 @@
 -- and the points counted; plus one row per dimension cap or floor applied. The ledger of a lead
 -- and day sums to its score (lead_score_snapshots), rule by rule. Rules come from
 -- scoring/rules.yml; conditions are validated SQL over the columns of their context.
+-- It keeps the last score_ledger_days days (a full build computes them, each run adds the new
+-- days and drops the oldest): a row per lead, day and rule does not scale to the whole history,
+-- which lead_score_snapshots keeps as scores.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='as_of_date'
+    unique_key='as_of_date',
+    post_hook="delete from {{ this }} where as_of_date < {{ dbt.dateadd(
+        'day', 1 - var('score_ledger_days'), as_of_date()) }}"
 ) }}
 
 with
@@ -30,7 +35,7 @@ events as (
 
 build_days as (
 
-    {{ score_days() }}
+    {{ score_days(var('score_ledger_days')) }}
 
 ),
 

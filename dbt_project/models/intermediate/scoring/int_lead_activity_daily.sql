@@ -1,11 +1,17 @@
 -- Per lead and day, the activity facts timing rules may name, as of the end of the day:
 -- days_since_last_activity, events_last_7_days, events_last_30_days, active_days_last_30_days,
 -- days_since_created. Incremental: each run adds the new days (see the score_days macro).
+-- Every lead has a row on every day, so the 7- and 30-day counts are window frames over the
+-- lead's days (linear in lead-days) rather than a join of every lead-day with every earlier
+-- activity day. The model review scores a few scattered days per lead and uses the join
+-- (activity_facts_sql); its tests hold both to the same facts.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='as_of_date'
 ) }}
+
+{%- set epoch = "cast('2000-01-01' as date)" %}
 
 with
 
@@ -27,6 +33,14 @@ build_days as (
 
 ),
 
+-- The first day whose 30-day frame the build needs.
+frame_start as (
+
+    select cast({{ dbt.dateadd('day', -29, 'min(as_of_date)') }} as date) as first_frame_day
+    from build_days
+
+),
+
 lead_days as (
 
     select
@@ -39,15 +53,116 @@ lead_days as (
 
 ),
 
-facts as (
+activity_dates as (
 
-    {{ activity_facts_sql('lead_days', 'events') }}
+    select
+        lead_id,
+        cast(occurred_at as date) as activity_date,
+        count(*) as events
+    from events
+    where occurred_at < {{ as_of_end() }}
+    group by lead_id, cast(occurred_at as date)
+
+),
+
+-- Activity before every frame of the build matters only for the latest activity day.
+earlier_activity as (
+
+    select
+        activity_dates.lead_id,
+        max(activity_dates.activity_date) as last_activity_date
+    from activity_dates
+    inner join frame_start
+        on activity_dates.activity_date < frame_start.first_frame_day
+    group by activity_dates.lead_id
+
+),
+
+-- The lead's days to report (no events of their own) and its activity days within the frames.
+day_rows as (
+
+    select
+        lead_id,
+        as_of_date as day_date,
+        created_date,
+        true as is_reported,
+        0 as events
+    from lead_days
+    union all
+    select
+        activity_dates.lead_id,
+        activity_dates.activity_date,
+        cast(null as date) as created_date,
+        false as is_reported,
+        activity_dates.events
+    from activity_dates
+    inner join frame_start
+        on activity_dates.activity_date >= frame_start.first_frame_day
+
+),
+
+framed as (
+
+    select
+        lead_id,
+        day_date,
+        created_date,
+        is_reported,
+        max(case when events > 0 then day_date end) over lead_history as last_activity_date,
+        sum(events) over last_7_days as events_last_7_days,
+        sum(events) over last_30_days as events_last_30_days,
+        sum(case when events > 0 then 1 else 0 end) over last_30_days
+            as active_days_last_30_days
+    from day_rows
+    window
+        lead_history as (
+            partition by lead_id
+            order by {{ dbt.datediff(epoch, 'day_date', 'day') }}
+            range between unbounded preceding and current row
+        ),
+        last_7_days as (
+            partition by lead_id
+            order by {{ dbt.datediff(epoch, 'day_date', 'day') }}
+            range between 6 preceding and current row
+        ),
+        last_30_days as (
+            partition by lead_id
+            order by {{ dbt.datediff(epoch, 'day_date', 'day') }}
+            range between 29 preceding and current row
+        )
+
+),
+
+reported as (
+
+    select
+        framed.day_date as as_of_date,
+        framed.lead_id,
+        framed.created_date,
+        coalesce(framed.last_activity_date, earlier_activity.last_activity_date)
+            as last_activity_date,
+        framed.events_last_7_days,
+        framed.events_last_30_days,
+        framed.active_days_last_30_days
+    from framed
+    left join earlier_activity
+        on framed.lead_id = earlier_activity.lead_id
+    where framed.is_reported
 
 ),
 
 final as (
 
-    select * from facts
+    select
+        as_of_date,
+        lead_id,
+        last_activity_date,
+        {{ dbt.datediff('last_activity_date', 'as_of_date', 'day') }} as days_since_last_activity,  -- noqa: LT05
+        events_last_7_days,
+        events_last_30_days,
+        active_days_last_30_days,
+        {{ dbt.datediff('created_date', 'as_of_date', 'day') }} as days_since_created  -- noqa: LT05
+    from reported
 
 )
 
