@@ -9,7 +9,7 @@ and a plain ``dbt build`` all agree:
 - ``LEADQUAL_AS_OF_DATE``: the day scores and stages are computed for (``YYYY-MM-DD``).
   Default: today (UTC).
 - ``LEADQUAL_DUCKDB_MEMORY_LIMIT``: the most memory one DuckDB connection may use before it spills
-  to disk (dbt and ingest). Default: ``4GB``.
+  to disk (dbt and ingest). Default: ``2GB``.
 - ``LEADQUAL_SERVING_DIR``: where BI tools read the exported marts and the report
   (``<dir>/current``). Default: ``serving`` next to the warehouse.
 - ``LEADQUAL_QUALITY_GATES``: the quality gate limits. Default: ``data_quality/gates.yml``.
@@ -39,7 +39,7 @@ WAREHOUSE_ENV = "LEADQUAL_WAREHOUSE"
 AS_OF_DATE_ENV = "LEADQUAL_AS_OF_DATE"
 SERVING_DIR_ENV = "LEADQUAL_SERVING_DIR"
 MEMORY_LIMIT_ENV = "LEADQUAL_DUCKDB_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "4GB"
+DEFAULT_MEMORY_LIMIT = "2GB"
 QUALITY_GATES_ENV = "LEADQUAL_QUALITY_GATES"
 QUALITY_DIR_ENV = "LEADQUAL_QUALITY_DIR"
 REVIEW_DIR_ENV = "LEADQUAL_REVIEW_DIR"

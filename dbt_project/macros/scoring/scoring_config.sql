@@ -64,12 +64,28 @@
     {{ day_series(first_day, as_of_date()) }}
 {%- endmacro %}
 
-{#- One row per day from start to end (inclusive), column as_of_date. DuckDB's generate_series;
-    the one place to adapt for another warehouse. -#}
-{% macro day_series(start_date, end_date) -%}
+{#- One row per day from start to end (inclusive), column `column`: a series generator, so one
+    macro per adapter. -#}
+{% macro day_series(start_date, end_date, column='as_of_date') -%}
+    {{ return(adapter.dispatch('day_series')(start_date, end_date, column)) }}
+{%- endmacro %}
+
+{% macro default__day_series(start_date, end_date, column) -%}
     select cast(unnest(generate_series(
         cast({{ start_date }} as date), cast({{ end_date }} as date), interval '1 day'
-    )) as date) as as_of_date
+    )) as date) as {{ column }}
+{%- endmacro %}
+
+{% macro postgres__day_series(start_date, end_date, column) -%}
+    select cast(generate_series(
+        cast({{ start_date }} as date), cast({{ end_date }} as date), interval '1 day'
+    ) as date) as {{ column }}
+{%- endmacro %}
+
+{% macro spark__day_series(start_date, end_date, column) -%}
+    select explode(sequence(
+        cast({{ start_date }} as date), cast({{ end_date }} as date), interval 1 day
+    )) as {{ column }}
 {%- endmacro %}
 
 {#- The moment a daily snapshot stands for: the end of its day. -#}

@@ -7,8 +7,9 @@
 -- stays as it was computed.
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='as_of_date'
+    incremental_strategy=daily_incremental_strategy(),
+    unique_key='as_of_date',
+    partition_by=daily_partition_by()
 ) }}
 
 with

@@ -26,12 +26,11 @@ stages as (
 
 calendar as (
 
-    {#- DuckDB's generate_series; the one adapter-specific part of this model. #}
-    select cast(unnest(generate_series(
-        (select min({{ day_ending_at('entered_at') }}) from stage_history),
-        {{ as_of_date() }},
-        interval '1 day'
-    )) as date) as calendar_date
+    {{ day_series(
+        '(select min(' ~ day_ending_at('entered_at') ~ ') from stage_history)',
+        as_of_date(),
+        'calendar_date'
+    ) }}
 
 ),
 

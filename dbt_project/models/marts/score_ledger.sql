@@ -7,10 +7,11 @@
 -- which lead_score_snapshots keeps as scores.
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
+    incremental_strategy=daily_incremental_strategy(),
     unique_key='as_of_date',
-    post_hook="delete from {{ this }} where as_of_date < {{ dbt.dateadd(
-        'day', 1 - var('score_ledger_days'), as_of_date()) }}"
+    partition_by=daily_partition_by(),
+    post_hook="{{ drop_days_before(
+        this, dbt.dateadd('day', 1 - var('score_ledger_days'), as_of_date())) }}"
 ) }}
 
 with

@@ -36,15 +36,13 @@ custom_json as (
 
 final as (
 
-    {#- DuckDB-specific JSON unnesting, kept to this one model. #}
     select
-        entity_type,
-        entity_id,
-        attribute_name,
-        {{ custom_attribute_value('custom_attributes_json', 'attribute_name') }}
+        custom_json.entity_type,
+        custom_json.entity_id,
+        json_key.attribute_name,
+        {{ custom_attribute_value('custom_json.custom_attributes_json', 'json_key.attribute_name') }}
             as attribute_value
-    from custom_json,
-        unnest(json_keys(custom_attributes_json)) as attribute_names (attribute_name)
+    from {{ from_json_keys('custom_json', 'custom_attributes_json', 'attribute_name') }}
 
 )
 

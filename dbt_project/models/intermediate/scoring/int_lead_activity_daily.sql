@@ -7,8 +7,9 @@
 -- (activity_facts_sql); its tests hold both to the same facts.
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='as_of_date'
+    incremental_strategy=daily_incremental_strategy(),
+    unique_key='as_of_date',
+    partition_by=daily_partition_by()
 ) }}
 
 {%- set epoch = "cast('2000-01-01' as date)" %}

@@ -1,0 +1,42 @@
+{#- Models with one slice of rows per as_of_date (scores, activity facts, the ledger) are
+    incremental by day: each run replaces the days it computes. Where the warehouse can delete
+    rows that is delete+insert on as_of_date; Spark's file tables cannot, so there the table is
+    partitioned by day and the run overwrites the partitions it wrote. -#}
+{% macro daily_incremental_strategy() -%}
+    {{ return(adapter.dispatch('daily_incremental_strategy')()) }}
+{%- endmacro %}
+
+{% macro default__daily_incremental_strategy() -%}
+    {{ return('delete+insert') }}
+{%- endmacro %}
+
+{% macro spark__daily_incremental_strategy() -%}
+    {{ return('insert_overwrite') }}
+{%- endmacro %}
+
+{% macro daily_partition_by() -%}
+    {{ return(adapter.dispatch('daily_partition_by')()) }}
+{%- endmacro %}
+
+{% macro default__daily_partition_by() -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro spark__daily_partition_by() -%}
+    {{ return(['as_of_date']) }}
+{%- endmacro %}
+
+
+{#- Drop the days of `relation` before `first_kept_day` (a date expression): a retention window.
+    On Spark the days are partitions. -#}
+{% macro drop_days_before(relation, first_kept_day) -%}
+    {{ return(adapter.dispatch('drop_days_before')(relation, first_kept_day)) }}
+{%- endmacro %}
+
+{% macro default__drop_days_before(relation, first_kept_day) -%}
+    delete from {{ relation }} where as_of_date < {{ first_kept_day }}
+{%- endmacro %}
+
+{% macro spark__drop_days_before(relation, first_kept_day) -%}
+    alter table {{ relation }} drop if exists partition (as_of_date < {{ first_kept_day }})
+{%- endmacro %}
