@@ -202,16 +202,16 @@ rule_entries as (
         rule_matches.raw_points,
         case
             when rule_matches.raw_points = 0 then 1.0
-            else round(rule_matches.decayed_points / rule_matches.raw_points, 4)
+            else {{ round_half_away('rule_matches.decayed_points / rule_matches.raw_points', 4) }}
         end as decay_factor,
-        cast(round(
-            case
+        cast({{ round_half_away(
+            'case
                 when rules.rule_cap is null then rule_matches.decayed_points
                 when rule_matches.decayed_points < 0
                     then greatest(rule_matches.decayed_points, -rules.rule_cap)
                 else least(rule_matches.decayed_points, rules.rule_cap)
-            end
-        ) as integer) as points_counted
+            end'
+        ) }} as integer) as points_counted
     from rule_matches
     inner join rules
         on rule_matches.rule_id = rules.rule_id
@@ -403,18 +403,19 @@ totals as (
         {%- for rule in contexts['event'] if rule.dimension == dimension %}
         {%- set decayed = 'event_points.rule__' ~ rule.id %}
         {#- least/greatest skip nulls: a rule without events must count 0, not its cap. #}
-        + case
-            when {{ decayed }} is null then 0
-            else cast(round(
-                {%- if rule.cap is none %}
+        {%- set capped -%}
+            {%- if rule.cap is none -%}
                 {{ decayed }}
-                {%- else %}
+            {%- else -%}
                 case
                     when {{ decayed }} < 0 then greatest({{ decayed }}, -{{ rule.cap }})
                     else least({{ decayed }}, {{ rule.cap }})
                 end
-                {%- endif %}
-            ) as integer)
+            {%- endif -%}
+        {%- endset %}
+        + case
+            when {{ decayed }} is null then 0
+            else cast({{ round_half_away(capped) }} as integer)
         end
         {%- endfor %} as {{ dimension }}_points,
         coalesce(profile_points.{{ dimension }}_allows_negative_total, false)

@@ -22,7 +22,7 @@ monthly_spend as (
     select
         cast({{ dbt.date_trunc('month', 'spend_date') }} as date) as period_month,
         source,
-        round(sum(spend_amount), 2) as spend
+        {{ round_half_away('sum(spend_amount)', 2) }} as spend
     from spend
     group by cast({{ dbt.date_trunc('month', 'spend_date') }} as date), source
 

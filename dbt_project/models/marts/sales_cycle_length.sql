@@ -30,16 +30,16 @@ final as (
         source,
         outcome,
         count(*) as deals,
-        round(percentile_cont(0.5) within group (order by sql_to_close_days), 3)
+        {{ round_half_away('percentile_cont(0.5) within group (order by sql_to_close_days)', 3) }}
             as sql_to_close_median_days,
-        round(percentile_cont(0.75) within group (order by sql_to_close_days), 3)
+        {{ round_half_away('percentile_cont(0.75) within group (order by sql_to_close_days)', 3) }}
             as sql_to_close_p75_days,
-        round(avg(sql_to_close_days), 3) as sql_to_close_mean_days,
-        round(percentile_cont(0.5) within group (order by lead_to_close_days), 3)
+        {{ round_half_away('avg(sql_to_close_days)', 3) }} as sql_to_close_mean_days,
+        {{ round_half_away('percentile_cont(0.5) within group (order by lead_to_close_days)', 3) }}
             as lead_to_close_median_days,
-        round(percentile_cont(0.75) within group (order by lead_to_close_days), 3)
+        {{ round_half_away('percentile_cont(0.75) within group (order by lead_to_close_days)', 3) }}
             as lead_to_close_p75_days,
-        round(avg(lead_to_close_days), 3) as lead_to_close_mean_days
+        {{ round_half_away('avg(lead_to_close_days)', 3) }} as lead_to_close_mean_days
     from closed_deals
     group by close_month, source, outcome
 

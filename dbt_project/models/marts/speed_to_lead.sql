@@ -36,9 +36,10 @@ final as (
         source,
         count(*) as leads,
         count(hours_to_first_action) as leads_with_action,
-        round(percentile_cont(0.5) within group (order by hours_to_first_action), 3)
-            as median_hours_to_first_action,
-        round(avg(hours_to_first_action), 3) as mean_hours_to_first_action,
+        {{ round_half_away(
+            'percentile_cont(0.5) within group (order by hours_to_first_action)', 3
+        ) }} as median_hours_to_first_action,
+        {{ round_half_away('avg(hours_to_first_action)', 3) }} as mean_hours_to_first_action,
         {{ sla_hours }} as sla_hours,
         cast(sum(
             case

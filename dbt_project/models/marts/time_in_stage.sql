@@ -24,9 +24,11 @@ final as (
         lifecycle_stage,
         cast(sum(case when is_open then 0 else 1 end) as bigint) as completed_periods,
         cast(sum(case when is_open then 1 else 0 end) as bigint) as leads_in_stage_now,
-        round(percentile_cont(0.5) within group (order by days_in_stage), 3) as median_days,
-        round(percentile_cont(0.75) within group (order by days_in_stage), 3) as p75_days,
-        round(avg(days_in_stage), 3) as mean_days
+        {{ round_half_away('percentile_cont(0.5) within group (order by days_in_stage)', 3) }}
+            as median_days,
+        {{ round_half_away('percentile_cont(0.75) within group (order by days_in_stage)', 3) }}
+            as p75_days,
+        {{ round_half_away('avg(days_in_stage)', 3) }} as mean_days
     from periods
     group by lifecycle_stage
 

@@ -40,8 +40,7 @@ final as (
         custom_json.entity_type,
         custom_json.entity_id,
         json_key.attribute_name,
-        {{ custom_attribute_value('custom_json.custom_attributes_json', 'json_key.attribute_name') }}
-            as attribute_value
+        {{ custom_attribute_value('custom_attributes_json', 'attribute_name') }} as attribute_value
     from {{ from_json_keys('custom_json', 'custom_attributes_json', 'attribute_name') }}
 
 )

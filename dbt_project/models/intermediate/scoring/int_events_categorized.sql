@@ -1,6 +1,7 @@
 -- Each event with its page category from the page_categories seed (the pattern with the lowest
 -- priority number wins; page views that match none are 'other'). Behavioural rules read these
--- columns: event_type, page_category, page_url, properties.
+-- columns: event_type, page_category, page_url, properties. A site has far fewer pages than
+-- events, so the patterns are matched once per distinct page address, then joined.
 with
 
 events as (
@@ -15,19 +16,26 @@ page_categories as (
 
 ),
 
+pages as (
+
+    select distinct page_url
+    from events
+    where event_type = 'page_view'
+
+),
+
 page_matches as (
 
     select
-        events.event_id,
+        pages.page_url,
         page_categories.page_category,
         row_number() over (
-            partition by events.event_id
+            partition by pages.page_url
             order by page_categories.priority
         ) as match_rank
-    from events
+    from pages
     inner join page_categories
-        on events.page_url like page_categories.url_pattern
-    where events.event_type = 'page_view'
+        on pages.page_url like page_categories.url_pattern
 
 ),
 
@@ -47,7 +55,7 @@ final as (
     from events
     left join page_matches
         on
-            events.event_id = page_matches.event_id
+            events.page_url = page_matches.page_url
             and page_matches.match_rank = 1
 
 )
