@@ -30,7 +30,13 @@ from pathlib import Path
 import duckdb
 import psutil
 
-from orchestration.resources import AS_OF_DATE_ENV, LANDING_DIR_ENV, WAREHOUSE_ENV
+from orchestration.resources import (
+    AS_OF_DATE_ENV,
+    DEFAULT_MEMORY_LIMIT,
+    LANDING_DIR_ENV,
+    MEMORY_LIMIT_ENV,
+    WAREHOUSE_ENV,
+)
 
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
 GENERATION_MANIFEST = "_generation_manifest.json"
@@ -192,6 +198,7 @@ def benchmark_size(leads: int, work_dir: Path, seed: int = 42) -> dict:
         "as_of": end_date.isoformat(),
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine_description(),
+        "duckdb_memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
         "full": {**full_timings, **_as_dict(full)},
         "incremental": {
             **incremental_timings,
