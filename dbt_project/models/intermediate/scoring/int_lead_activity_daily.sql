@@ -84,21 +84,30 @@ day_rows as (
 
     select
         lead_id,
-        as_of_date as day_date,
+        day_date,
+        {{ dbt.datediff(epoch, 'day_date', 'day') }} as day_number,
         created_date,
-        true as is_reported,
-        0 as events
-    from lead_days
-    union all
-    select
-        activity_dates.lead_id,
-        activity_dates.activity_date,
-        cast(null as date) as created_date,
-        false as is_reported,
-        activity_dates.events
-    from activity_dates
-    inner join frame_start
-        on activity_dates.activity_date >= frame_start.first_frame_day
+        is_reported,
+        events
+    from (
+        select
+            lead_id,
+            as_of_date as day_date,
+            created_date,
+            true as is_reported,
+            0 as events
+        from lead_days
+        union all
+        select
+            activity_dates.lead_id,
+            activity_dates.activity_date,
+            cast(null as date) as created_date,
+            false as is_reported,
+            activity_dates.events
+        from activity_dates
+        inner join frame_start
+            on activity_dates.activity_date >= frame_start.first_frame_day
+    ) as lead_and_activity_days
 
 ),
 
@@ -109,28 +118,23 @@ framed as (
         day_date,
         created_date,
         is_reported,
-        max(case when events > 0 then day_date end) over lead_history as last_activity_date,
-        sum(events) over last_7_days as events_last_7_days,
-        sum(events) over last_30_days as events_last_30_days,
-        sum(case when events > 0 then 1 else 0 end) over last_30_days
-            as active_days_last_30_days
-    from day_rows
-    window
-        lead_history as (
-            partition by lead_id
-            order by {{ dbt.datediff(epoch, 'day_date', 'day') }}
+        max(case when events > 0 then day_date end) over (
+            partition by lead_id order by day_number asc nulls first
             range between unbounded preceding and current row
-        ),
-        last_7_days as (
-            partition by lead_id
-            order by {{ dbt.datediff(epoch, 'day_date', 'day') }}
+        ) as last_activity_date,
+        sum(events) over (
+            partition by lead_id order by day_number asc nulls first
             range between 6 preceding and current row
-        ),
-        last_30_days as (
-            partition by lead_id
-            order by {{ dbt.datediff(epoch, 'day_date', 'day') }}
+        ) as events_last_7_days,
+        sum(events) over (
+            partition by lead_id order by day_number asc nulls first
             range between 29 preceding and current row
-        )
+        ) as events_last_30_days,
+        sum(case when events > 0 then 1 else 0 end) over (
+            partition by lead_id order by day_number asc nulls first
+            range between 29 preceding and current row
+        ) as active_days_last_30_days
+    from day_rows
 
 ),
 
