@@ -85,7 +85,7 @@ day_rows as (
     select
         lead_id,
         day_date,
-        {{ dbt.datediff(epoch, 'day_date', 'day') }} as day_number,
+        {{ dbt.datediff(epoch, 'day_date', 'day') }} as day_number,  -- noqa: LT05
         created_date,
         is_reported,
         events
