@@ -100,18 +100,35 @@ timing_facts as (
 
 rule_matches as (
 
-    {#- Profile and timing rules hold or not for a lead on a day: their points, once. #}
+    {#- Profile and timing rules hold or not for a lead on a day: their points, once. A profile
+        rule that does not name the day is tested once per lead (one profile for every day). #}
     {%- for relation, context in [('profile_facts', 'profile'), ('timing_facts', 'timing')] %}
     {%- for rule in scoring['rules'] if rule.context == context %}
+    {%- set per_lead = context == 'profile' and not profiles_by_day
+        and 'days_since_created' not in rule.condition %}
     select
+        {%- if per_lead %}
+        lead_days.as_of_date,
+        lead_days.lead_id,
+        {%- else %}
         as_of_date,
         lead_id,
+        {%- endif %}
         '{{ rule.id }}' as rule_id,
         1 as event_count,
         {{ rule.points }} as raw_points,
         cast({{ rule.points }} as {{ type_double() }}) as decayed_points
+    {%- if per_lead %}
+    from {{ lead_days }} as lead_days
+    inner join (
+        select lead_id from {{ profiles }}
+        where {{ rule.condition }}
+    ) as matching_profiles
+        on lead_days.lead_id = matching_profiles.lead_id
+    {%- else %}
     from {{ relation }}
     where {{ rule.condition }}
+    {%- endif %}
     union all
     {%- endfor %}
     {%- endfor %}
