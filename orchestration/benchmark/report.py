@@ -162,7 +162,8 @@ def _size_section(result: dict) -> list[str]:
         f"## {result['leads']:,} leads, {result['events']:,} events",
         "",
         f"Measured {result['measured_at']}, as of {result['as_of']}, seed {result['seed']}, "
-        f"DuckDB memory limit {result.get('duckdb_memory_limit', 'default')}. "
+        f"DuckDB memory limit {result.get('duckdb_memory_limit', 'default')}, code "
+        f"{result.get('code_version', 'unknown')}. "
         f"Quality gates: {result['full']['checks_passed']} of {result['full']['checks']} checks "
         f"passed (full), {result['incremental']['checks_passed']} of "
         f"{result['incremental']['checks']} (incremental; {result['incremental']['files_added']} "

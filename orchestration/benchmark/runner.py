@@ -199,6 +199,7 @@ def benchmark_size(leads: int, work_dir: Path, seed: int = 42) -> dict:
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine_description(),
         "duckdb_memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
+        "code_version": _code_version(),
         "full": {**full_timings, **_as_dict(full)},
         "incremental": {
             **incremental_timings,
@@ -248,6 +249,18 @@ def compare_with_job(warehouse: Path, floor_output: Path, pandas_output: Path) -
                 "same_stage": stages if name == "floor" else None,
             }
     return figures
+
+
+def _code_version() -> str:
+    """The commit the benchmark ran (so results of different code are not compared blindly)."""
+    completed = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return completed.stdout.strip() or "unknown"
 
 
 def machine_description() -> dict:
