@@ -106,7 +106,8 @@ def render(results: dict[str, dict]) -> str:
     if sizes:
         base = sizes[0]
         lines += [
-            f"Cost relative to {base['leads']:,} leads (1.0 = grows exactly with the data).",
+            f"Each cost as a multiple of its cost at {base['leads']:,} leads: linear growth is "
+            "the same multiple as the data.",
             "",
             "| leads | data x | full job x | per 1M events (full) | incremental x | floor x "
             "| pandas x |",
