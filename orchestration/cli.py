@@ -260,13 +260,13 @@ def _benchmark(args: argparse.Namespace) -> int:
             f"(peak {result['full']['peak_rss_bytes'] / 2**30:.2f} GiB), incremental "
             f"{result['incremental']['process_seconds']:.1f} s, floor "
             f"{result['floor']['process_seconds']:.1f} s, pandas "
-            f"{result['pandas']['process_seconds']:.1f} s\n"
+            f"{result['pandas']['process_seconds'] or float('nan'):.1f} s\n"
             f"  full / floor {ratios['job_to_floor']:.1f}x, pandas / floor "
-            f"{ratios['pandas_to_floor']:.1f}x, incremental / full "
+            f"{ratios['pandas_to_floor'] or float('nan'):.1f}x, incremental / full "
             f"{100 * ratios['incremental_to_full']:.0f} %\n"
             f"  floor agrees on {agreement['floor']['same_scores']:,} scores and "
             f"{agreement['floor']['same_stage']:,} stages, pandas on "
-            f"{agreement['pandas']['same_scores']:,} scores, of "
+            f"{agreement.get('pandas', {}).get('same_scores', 0):,} scores, of "
             f"{agreement['floor']['job_leads']:,} leads"
         )
     print(f"Wrote {args.output} and {results_file}")

@@ -38,25 +38,32 @@ rejects under the landing contract and the floor reads differ too.
 """
 
 
-def _gib(size: int) -> str:
-    return f"{size / 2**30:.2f} GiB"
+def _gib(size: int | None) -> str:
+    return "failed" if size is None else f"{size / 2**30:.2f} GiB"
 
 
-def _s(seconds: float) -> str:
-    return f"{seconds:,.1f} s"
+def _s(seconds: float | None) -> str:
+    return "failed" if seconds is None else f"{seconds:,.1f} s"
+
+
+def _x(ratio: float | None, suffix: str = "") -> str:
+    return "failed" if ratio is None else f"{ratio:.1f}{suffix}"
 
 
 def ratios(result: dict) -> dict[str, float]:
     floor = result["floor"]["process_seconds"]
     full = result["full"]["process_seconds"]
+    pandas = result["pandas"]["process_seconds"]
     return {
         "job_to_floor": full / floor,
-        "pandas_to_floor": result["pandas"]["process_seconds"] / floor,
+        "pandas_to_floor": None if pandas is None else pandas / floor,
         "incremental_to_full": result["incremental"]["process_seconds"] / full,
     }
 
 
-def _share(figures: dict, key: str) -> str:
+def _share(figures: dict | None, key: str) -> str:
+    if figures is None:
+        return "not measured"
     return f"{100 * figures[key] / figures['job_leads']:.2f} %"
 
 
@@ -95,7 +102,7 @@ def render(results: dict[str, dict]) -> str:
             f"| {_s(result['incremental']['process_seconds'])} "
             f"| {_s(result['floor']['process_seconds'])} "
             f"| {_s(result['pandas']['process_seconds'])} "
-            f"| {r['job_to_floor']:.1f}x | {r['pandas_to_floor']:.1f}x "
+            f"| {r['job_to_floor']:.1f}x | {_x(r['pandas_to_floor'], 'x')} "
             f"| {100 * r['incremental_to_full']:.0f} % "
             f"| {_gib(result['full']['peak_rss_bytes'])} "
             f"| {_gib(result['incremental']['peak_rss_bytes'])} "
@@ -116,7 +123,11 @@ def render(results: dict[str, dict]) -> str:
         for result in sizes:
             scale = result["events"] / base["events"]
             cells = [
-                f"{result[part]['process_seconds'] / base[part]['process_seconds']:.1f}"
+                _x(
+                    None
+                    if result[part]["process_seconds"] is None or not base[part]["process_seconds"]
+                    else result[part]["process_seconds"] / base[part]["process_seconds"]
+                )
                 for part in ("full", "incremental", "floor", "pandas")
             ]
             per_million = result["full"]["process_seconds"] / (result["events"] / 1e6)
@@ -173,7 +184,7 @@ def _size_section(result: dict) -> list[str]:
         f"Agreement with the job's {agreement['floor']['job_leads']:,} leads: floor scores "
         f"{_share(agreement['floor'], 'same_scores')}, floor stage "
         f"{_share(agreement['floor'], 'same_stage')}, pandas scores "
-        f"{_share(agreement['pandas'], 'same_scores')}.",
+        f"{_share(agreement.get('pandas'), 'same_scores')}.",
         "",
         "| step | full | incremental |",
         "|---|---:|---:|",
