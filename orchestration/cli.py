@@ -253,6 +253,10 @@ def _benchmark(args: argparse.Namespace) -> int:
         result = runner.benchmark_size(leads, (args.work_dir / str(leads)).resolve(), args.seed)
         results = runner.record(result, results_file)
         args.output.write_text(report.render(results))
+        if "failed" in result:
+            failure = result["failed"]
+            print(f"  the {failure['stage']} failed: {failure['reason']}")
+            continue
         ratios = report.ratios(result)
         agreement = result["agreement"]
         print(

@@ -113,3 +113,18 @@ def test_the_report_states_ratios_growth_and_the_targets(tmp_path):
     assert "| peak memory under 3 GiB | 3.50 GiB | no |" in text
     assert "| incremental run within 25 % of a full run | 17 % | yes |" in text
     assert "| ingest events | 225.0 s |" in text
+
+
+def test_a_size_whose_job_failed_is_reported_apart(tmp_path):
+    results_file = tmp_path / "benchmarks.json"
+    runner.record(_result(100_000, 100.0, 40.0, 10.0, 1.0), results_file)
+    about = {key: _result(2_000_000, 1, 1, 1, 1)[key] for key in ("leads", "events", "seed")}
+    about.update(as_of="2026-11-26", machine={}, duckdb_memory_limit="12GB", code_version="abc")
+    timings = tmp_path / "full.json"
+    timings.write_text(json.dumps({"wall_seconds": 869.3, "steps": {}, "dbt_models": {"m": 1.0}}))
+    error = RuntimeError("job failed (exit 1):\n  IO Error: No space left on device\n  Done.")
+    failed = runner.failed_result(about, "full run", error, timings)
+    text = report.render(runner.record(failed, results_file))
+    assert "the full run failed after 869.3 s: IO Error: No space left on device" in text
+    assert "| 2,000,000 | 40,000,000 |" not in text  # not in the summary table
+    assert "| 2,000,000 | 20.0 |" not in text  # nor in the growth table

@@ -77,7 +77,9 @@ def _step_name(step: str) -> str:
 
 
 def render(results: dict[str, dict]) -> str:
-    sizes = sorted(results.values(), key=lambda result: result["leads"])
+    ordered = sorted(results.values(), key=lambda result: result["leads"])
+    sizes = [result for result in ordered if "failed" not in result]
+    failed = [result for result in ordered if "failed" in result]
     machine = sizes[-1]["machine"] if sizes else {}
     lines = [INTRO]
     if machine:
@@ -135,7 +137,25 @@ def render(results: dict[str, dict]) -> str:
                 f"| {result['leads']:,} | {scale:.1f} | {cells[0]} | {_s(per_million)} "
                 f"| {cells[1]} | {cells[2]} | {cells[3]} |"
             )
+    if failed:
+        lines += ["", "## Not completed", ""]
+        for result in failed:
+            failure = result["failed"]
+            slowest = sorted(failure["dbt_models"].items(), key=lambda item: -item[1])[:4]
+            setting = (
+                f"{result['measured_at']}, DuckDB memory limit {result['duckdb_memory_limit']}, "
+                f"code {result['code_version']}"
+            )
+            after = f" after {_s(failure['job_seconds'])}" if failure["job_seconds"] else ""
+            done = ", ".join(f"{model} {_s(seconds)}" for model, seconds in slowest)
+            lines.append(
+                f"- {result['leads']:,} leads, {result['events']:,} events ({setting}): the "
+                f"{failure['stage']} failed{after}: {failure['reason']}"
+                + (f"; dbt models done by then: {done}" if done else "")
+            )
     target = results.get(str(TARGET_LEADS))
+    if target is not None and "failed" in target:
+        target = None
     lines += ["", f"## Targets at {TARGET_LEADS:,} leads", ""]
     if target is None:
         lines.append(f"Not measured yet: run `leadqual benchmark --leads {TARGET_LEADS}`.")

@@ -150,7 +150,19 @@ def benchmark_size(leads: int, work_dir: Path, seed: int = 42) -> dict:
 
     print(f"  full run ({leads:,} leads, as of {end_date - timedelta(days=1)})", flush=True)
     full_env = {**env, AS_OF_DATE_ENV: (end_date - timedelta(days=1)).isoformat()}
-    full = measure([*job, str(run_dir / "full.json")], full_env, run_dir / "full.log")
+    about = {
+        "leads": leads,
+        "events": manifest["entities"]["events"]["rows_written"],
+        "seed": seed,
+        "as_of": end_date.isoformat(),
+        "machine": machine_description(),
+        "duckdb_memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
+        "code_version": _code_version(),
+    }
+    try:
+        full = measure([*job, str(run_dir / "full.json")], full_env, run_dir / "full.log")
+    except RuntimeError as error:
+        return failed_result(about, "full run", error, run_dir / "full.json")
     full_timings = json.loads((run_dir / "full.json").read_text())
 
     files_added = add_last_day(generated, landing, end_date)
@@ -196,16 +208,9 @@ def benchmark_size(leads: int, work_dir: Path, seed: int = 42) -> dict:
         pandas = {"process_seconds": None, "peak_rss_bytes": None, "error": str(error)[:500]}
 
     agreement = compare_with_job(warehouse, floor_output, pandas_output)
-    events = manifest["entities"]["events"]["rows_written"]
     return {
-        "leads": leads,
-        "events": events,
-        "seed": seed,
-        "as_of": end_date.isoformat(),
+        **about,
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": machine_description(),
-        "duckdb_memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
-        "code_version": _code_version(),
         "full": {**full_timings, **_as_dict(full)},
         "incremental": {
             **incremental_timings,
@@ -215,6 +220,24 @@ def benchmark_size(leads: int, work_dir: Path, seed: int = 42) -> dict:
         "floor": _as_dict(floor),
         "pandas": pandas,
         "agreement": agreement,
+    }
+
+
+def failed_result(about: dict, stage: str, error: Exception, timings_file: Path) -> dict:
+    """A size whose job did not finish: what failed and where, with the step timings so far."""
+    lines = str(error).splitlines()
+    reasons = [line.strip() for line in lines if "Error" in line and "Runtime Error" not in line]
+    timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
+    return {
+        **about,
+        "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "failed": {
+            "stage": stage,
+            "reason": reasons[0] if reasons else lines[0],
+            "job_seconds": timings.get("wall_seconds"),
+            "steps": timings.get("steps", {}),
+            "dbt_models": timings.get("dbt_models", {}),
+        },
     }
 
 
