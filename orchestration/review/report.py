@@ -7,6 +7,7 @@ report leads with, so that a test can check them against an independent computat
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -259,11 +260,28 @@ fit grades {grades}. They qualify as many training cycles as the live rules do.<
 """
 
 
-def _changes_table(candidate: Candidate) -> str:
-    rows = "".join(
+def _html_table(headers: list[str], rows: Iterable[list[str]], text_columns: int) -> str:
+    """A table of formatted (and escaped) cells: the first ``text_columns`` cells of a row are
+    text, the others numbers (right-aligned)."""
+    head = "".join(f"<th>{header}</th>" for header in headers)
+    body = "".join(
         "<tr>"
         + "".join(
-            f"<td>{html.escape(value)}</td>"
+            f"<td>{cell}</td>" if column < text_columns else f"<td class=num>{cell}</td>"
+            for column, cell in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _changes_table(candidate: Candidate) -> str:
+    headers = ["rule", "attribute", "what", "live points", "candidate points"]
+    headers += ["training cycles it counts for", "converted", "note"]
+    rows = (
+        [
+            html.escape(value)
             for value in (
                 str(change["rule_id"] or "-"),
                 str(change["attribute"] or "rule"),
@@ -274,89 +292,87 @@ def _changes_table(candidate: Candidate) -> str:
                 format_percent(change["conversion_rate"]),
                 str(change["note"]),
             )
-        )
-        + "</tr>"
+        ]
         for change in candidate.changes
     )
-    return (
-        "<table><tr><th>rule</th><th>attribute</th><th>what</th><th>live points</th>"
-        "<th>candidate points</th><th>training cycles it counts for</th><th>converted</th>"
-        f"<th>note</th></tr>{rows}</table>"
-    )
+    return _html_table(headers, rows, text_columns=len(headers))
 
 
 def _evidence_table(evidence: pd.DataFrame) -> str:
     shown = evidence[evidence["is_supported"]].sort_values(
         "weight_of_evidence", key=lambda values: values.abs(), ascending=False
     )
-    rows = "".join(
-        f"<tr><td>{html.escape(r.attribute)}</td><td>{html.escape(_value(r))}</td>"
-        f"<td class=num>{format_number(r.cycles)}</td>"
-        f"<td class=num>{format_percent(r.conversion_rate)}</td>"
-        f"<td class=num>{r.weight_of_evidence:+.2f}</td>"
-        f"<td class=num>{format_number(r.suggested_points)}</td></tr>"
+    rows = (
+        [
+            html.escape(r.attribute),
+            html.escape(_value(r)),
+            format_number(r.cycles),
+            format_percent(r.conversion_rate),
+            f"{r.weight_of_evidence:+.2f}",
+            format_number(r.suggested_points),
+        ]
         for r in shown.head(40).itertuples()
     )
-    return (
-        "<table><tr><th>attribute</th><th>value</th><th>cycles</th><th>converted</th>"
-        f"<th>log-odds vs all</th><th>points</th></tr>{rows}</table>"
-    )
+    headers = ["attribute", "value", "cycles", "converted", "log-odds vs all", "points"]
+    return _html_table(headers, rows, text_columns=2)
 
 
 def _decile_table(deciles: pd.DataFrame) -> str:
     shown = _split(deciles).sort_values(["scoring_config", "score_decile"])
-    rows = "".join(
-        f"<tr><td>{html.escape(r.scoring_config)}</td><td class=num>{r.score_decile}</td>"
-        f"<td class=num>{r.min_score} to {r.max_score}</td>"
-        f"<td class=num>{format_number(r.cycles)}</td>"
-        f"<td class=num>{format_percent(r.conversion_rate)}</td>"
-        f"<td class=num>{format_percent(r.won_rate)}</td>"
-        f"<td class=num>{format_number(r.lift, 2)}</td>"
-        f"<td class=num>{format_percent(r.cumulative_capture)}</td></tr>"
+    rows = (
+        [
+            html.escape(r.scoring_config),
+            str(r.score_decile),
+            f"{r.min_score} to {r.max_score}",
+            format_number(r.cycles),
+            format_percent(r.conversion_rate),
+            format_percent(r.won_rate),
+            format_number(r.lift, 2),
+            format_percent(r.cumulative_capture),
+        ]
         for r in shown.itertuples()
     )
-    return (
-        "<table><tr><th>configuration</th><th>decile</th><th>scores</th><th>cycles</th>"
-        "<th>converted</th><th>won</th><th>lift</th><th>conversions captured so far</th></tr>"
-        f"{rows}</table>"
-    )
+    headers = ["configuration", "decile", "scores", "cycles", "converted", "won", "lift"]
+    headers.append("conversions captured so far")
+    return _html_table(headers, rows, text_columns=1)
 
 
 def _calibration_table(bands: pd.DataFrame) -> str:
     shown = _split(bands, "all").sort_values(["scoring_config", "score_band"])
-    rows = "".join(
-        f"<tr><td>{html.escape(r.scoring_config)}</td>"
-        f"<td class=num>{r.score_band} to {r.score_band_end}</td>"
-        f"<td class=num>{format_number(r.cycles)}</td>"
-        f"<td class=num>{format_percent(r.conversion_rate)}</td>"
-        f"<td class=num>{format_percent(r.opportunity_rate)}</td>"
-        f"<td class=num>{format_percent(r.won_rate)}</td>"
-        f"<td class=num>{format_percent(r.sales_accepted_rate)}</td></tr>"
+    rows = (
+        [
+            html.escape(r.scoring_config),
+            f"{r.score_band} to {r.score_band_end}",
+            format_number(r.cycles),
+            format_percent(r.conversion_rate),
+            format_percent(r.opportunity_rate),
+            format_percent(r.won_rate),
+            format_percent(r.sales_accepted_rate),
+        ]
         for r in shown.itertuples()
     )
-    return (
-        "<table><tr><th>configuration</th><th>combined score</th><th>cycles</th>"
-        "<th>converted</th><th>opportunity</th><th>won</th><th>accepted by sales</th></tr>"
-        f"{rows}</table>"
-    )
+    headers = ["configuration", "combined score", "cycles", "converted", "opportunity", "won"]
+    headers.append("accepted by sales")
+    return _html_table(headers, rows, text_columns=1)
 
 
 def _sweep_table(sweep: pd.DataFrame) -> str:
     shown = _split(sweep).sort_values(["qualification", "scoring_config", "threshold"])
-    rows = "".join(
-        f"<tr><td>{r.qualification.upper()}</td><td>{html.escape(r.scoring_config)}</td>"
-        f"<td class=num>{r.threshold}{' (current)' if r.is_current else ''}</td>"
-        f"<td class=num>{format_number(r.qualified)}</td>"
-        f"<td class=num>{format_percent(r.qualified_share)}</td>"
-        f"<td class=num>{format_percent(r.precision)}</td>"
-        f"<td class=num>{format_percent(r.recall)}</td></tr>"
+    rows = (
+        [
+            r.qualification.upper(),
+            html.escape(r.scoring_config),
+            f"{r.threshold}{' (current)' if r.is_current else ''}",
+            format_number(r.qualified),
+            format_percent(r.qualified_share),
+            format_percent(r.precision),
+            format_percent(r.recall),
+        ]
         for r in shown.itertuples()
     )
-    return (
-        "<table><tr><th>stage</th><th>configuration</th><th>threshold</th><th>qualified</th>"
-        "<th>share of cycles</th><th>converted</th><th>share of all conversions</th></tr>"
-        f"{rows}</table>"
-    )
+    headers = ["stage", "configuration", "threshold", "qualified", "share of cycles"]
+    headers += ["converted", "share of all conversions"]
+    return _html_table(headers, rows, text_columns=2)
 
 
 def _value(row) -> str:
