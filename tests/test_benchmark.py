@@ -16,31 +16,9 @@ from tests.conftest import END_DATE
 @pytest.fixture(scope="module")
 def comparators(pipeline, tmp_path_factory):
     folder = tmp_path_factory.mktemp("benchmark")
-    floor_output = folder / "floor.parquet"
-    script = folder / "floor.sql"
-    script.write_text(
-        runner.FLOOR_SQL.read_text()
-        .replace("{landing}", str(pipeline.landing))
-        .replace("{as_of}", END_DATE.isoformat())
-        .replace("{output}", str(floor_output))
-    )
     env = {"PATH": "/usr/bin:/bin"}
-    floor = runner.measure(
-        [sys.executable, "-c", runner._RUN_SQL_FILE, str(script)], env, folder / "floor.log"
-    )
-    pandas_output = folder / "pandas.parquet"
-    pandas = runner.measure(
-        [
-            sys.executable,
-            "-m",
-            "orchestration.benchmark.pandas_scoring",
-            str(pipeline.landing),
-            END_DATE.isoformat(),
-            str(pandas_output),
-        ],
-        env,
-        folder / "pandas.log",
-    )
+    floor, floor_output = runner.run_floor(pipeline.landing, END_DATE, folder, env)
+    pandas, pandas_output = runner.run_pandas(pipeline.landing, END_DATE, folder, env)
     agreement = runner.compare_with_job(pipeline.warehouse, floor_output, pandas_output)
     return floor, pandas, agreement
 

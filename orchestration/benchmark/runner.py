@@ -174,38 +174,16 @@ def benchmark_size(leads: int, work_dir: Path, seed: int = 42) -> dict:
     incremental_timings = json.loads((run_dir / "incremental.json").read_text())
 
     print("  floor (one DuckDB script over the landing files)", flush=True)
-    floor_output = run_dir / "floor.parquet"
-    floor_script = run_dir / "floor.sql"
-    floor_script.write_text(
-        FLOOR_SQL.read_text()
-        .replace("{landing}", str(generated))
-        .replace("{as_of}", end_date.isoformat())
-        .replace("{output}", str(floor_output))
-    )
-    floor = measure(
-        [sys.executable, "-c", _RUN_SQL_FILE, str(floor_script)], env, run_dir / "floor.log"
-    )
+    floor, floor_output = run_floor(generated, end_date, run_dir, env)
 
     print("  pandas scoring", flush=True)
-    pandas_output = run_dir / "pandas.parquet"
     try:
-        pandas = _as_dict(
-            measure(
-                [
-                    sys.executable,
-                    "-m",
-                    "orchestration.benchmark.pandas_scoring",
-                    str(generated),
-                    end_date.isoformat(),
-                    str(pandas_output),
-                ],
-                env,
-                run_dir / "pandas.log",
-            )
-        )
+        pandas_measured, pandas_output = run_pandas(generated, end_date, run_dir, env)
+        pandas = _as_dict(pandas_measured)
     except RuntimeError as error:  # pandas holds everything in memory: it may not fit
         print(f"  pandas scoring failed: {str(error).splitlines()[0]}", flush=True)
         pandas = {"process_seconds": None, "peak_rss_bytes": None, "error": str(error)[:500]}
+        pandas_output = run_dir / "pandas.parquet"
 
     agreement = compare_with_job(warehouse, floor_output, pandas_output)
     return {
@@ -243,6 +221,32 @@ def failed_result(about: dict, stage: str, error: Exception, timings_file: Path)
 
 # A tiny runner for the floor script, so that it runs in a process of its own like the others.
 _RUN_SQL_FILE = "import sys, duckdb; duckdb.connect().execute(open(sys.argv[1]).read())"
+
+
+def run_floor(
+    landing: Path, as_of: date, folder: Path, env: dict[str, str]
+) -> tuple[Measurement, Path]:
+    """floor.sql over ``landing`` as of ``as_of`` in a child process; its Parquet output."""
+    output = folder / "floor.parquet"
+    script = folder / "floor.sql"
+    script.write_text(
+        FLOOR_SQL.read_text()
+        .replace("{landing}", str(landing))
+        .replace("{as_of}", as_of.isoformat())
+        .replace("{output}", str(output))
+    )
+    command = [sys.executable, "-c", _RUN_SQL_FILE, str(script)]
+    return measure(command, env, folder / "floor.log"), output
+
+
+def run_pandas(
+    landing: Path, as_of: date, folder: Path, env: dict[str, str]
+) -> tuple[Measurement, Path]:
+    """pandas_scoring.py over ``landing`` as of ``as_of`` in a child process; its output."""
+    output = folder / "pandas.parquet"
+    module = "orchestration.benchmark.pandas_scoring"
+    command = [sys.executable, "-m", module, str(landing), as_of.isoformat(), str(output)]
+    return measure(command, env, folder / "pandas.log"), output
 
 
 def _as_dict(measurement: Measurement) -> dict:
