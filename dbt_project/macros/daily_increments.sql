@@ -2,6 +2,21 @@
     incremental by day: each run replaces the days it computes. Where the warehouse can delete
     rows that is delete+insert on as_of_date; Spark's file tables cannot, so there the table is
     partitioned by day and the run overwrites the partitions it wrote. -#}
+{#- The materialization of the by-day models: daily_batches (a full build a batch of days per
+    query, see macros/materializations); on Spark, whose engine spreads a query over a cluster,
+    plain incremental. -#}
+{% macro daily_materialization() -%}
+    {{ return(adapter.dispatch('daily_materialization')()) }}
+{%- endmacro %}
+
+{% macro default__daily_materialization() -%}
+    {{ return('daily_batches') }}
+{%- endmacro %}
+
+{% macro spark__daily_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
 {% macro daily_incremental_strategy() -%}
     {{ return(adapter.dispatch('daily_incremental_strategy')()) }}
 {%- endmacro %}

@@ -45,23 +45,31 @@
     end
 {%- endmacro %}
 
-{#- The days an incremental score model computes in this run (one row per as_of_date):
-    on a full build, the last `history_days` days up to the as-of day; then each run adds the
-    days since the model's latest day, or recomputes the as-of day. -#}
-{% macro score_days(history_days=var('score_history_days')) -%}
-    {%- if is_incremental() -%}
-        {%- set first_day -%}
-            least(
-                cast({{ dbt.dateadd('day', 1, '(select max(as_of_date) from ' ~ this ~ ')') }} as date),
-                {{ as_of_date() }}
-            )
-        {%- endset -%}
+{#- The days a by-day score model computes in this run (one row per as_of_date): on a full
+    build, the last `history_days` days up to the as-of day (the model's config `history_days`,
+    else the var score_history_days); then each run adds the days since the model's latest day,
+    or recomputes the as-of day. Built by the daily_batches materialization, the model computes
+    them a batch of days at a time: the days of the current batch, from a table it fills. -#}
+{% macro score_days() -%}
+    {%- if config.get('materialized') == 'daily_batches' and model.resource_type == 'model' -%}
+        select as_of_date from {{ batch_days_relation() }}
     {%- else -%}
-        {%- set first_day -%}
-            cast({{ dbt.dateadd('day', 1 - history_days, as_of_date()) }} as date)
-        {%- endset -%}
+        {{ day_series(first_score_day(this if is_incremental() else none), as_of_date()) }}
     {%- endif -%}
-    {{ day_series(first_day, as_of_date()) }}
+{%- endmacro %}
+
+{#- The first day a by-day model computes (a date expression): the day after the latest day of
+    `existing` (no later than the as-of day), or, without one, the first of its history days. -#}
+{% macro first_score_day(existing=none) -%}
+    {%- if existing is not none -%}
+        least(
+            cast({{ dbt.dateadd('day', 1, '(select max(as_of_date) from ' ~ existing ~ ')') }} as date),
+            {{ as_of_date() }}
+        )
+    {%- else -%}
+        {%- set history_days = config.get('history_days') or var('score_history_days') -%}
+        cast({{ dbt.dateadd('day', 1 - history_days | int, as_of_date()) }} as date)
+    {%- endif -%}
 {%- endmacro %}
 
 {#- One row per day from start to end (inclusive), column `column`: a series generator, so one

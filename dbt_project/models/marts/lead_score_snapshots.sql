@@ -6,7 +6,7 @@
 -- two agree on those days). Incremental: each run adds the new days, so any past day's score
 -- stays as it was computed.
 {{ config(
-    materialized='incremental',
+    materialized=daily_materialization(),
     incremental_strategy=daily_incremental_strategy(),
     unique_key='as_of_date',
     partition_by=daily_partition_by()

@@ -6,10 +6,11 @@
 -- days and drops the oldest): a row per lead, day and rule does not scale to the whole history,
 -- which lead_score_snapshots keeps as scores.
 {{ config(
-    materialized='incremental',
+    materialized=daily_materialization(),
     incremental_strategy=daily_incremental_strategy(),
     unique_key='as_of_date',
     partition_by=daily_partition_by(),
+    history_days=var('score_ledger_days'),
     post_hook="{{ drop_days_before(
         this, dbt.dateadd('day', 1 - var('score_ledger_days'), as_of_date())) }}"
 ) }}
@@ -36,7 +37,7 @@ events as (
 
 build_days as (
 
-    {{ score_days(var('score_ledger_days')) }}
+    {{ score_days() }}
 
 ),
 

@@ -6,7 +6,7 @@
 -- activity day. The model review scores a few scattered days per lead and uses the join
 -- (activity_facts_sql); its tests hold both to the same facts.
 {{ config(
-    materialized='incremental',
+    materialized=daily_materialization(),
     incremental_strategy=daily_incremental_strategy(),
     unique_key='as_of_date',
     partition_by=daily_partition_by()
