@@ -11,6 +11,7 @@ from functools import cache
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
+from dagster_dbt.metadata_set import DbtMetadataSet
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.assets import build_ingest_assets, build_landing_specs
@@ -35,6 +36,12 @@ def build_definitions() -> dg.Definitions:
 
     dbt_assets = build_dbt_assets()
     mart_keys = [key for key in dbt_assets.keys if key.path[0] == "marts"]
+    by_day_keys = [
+        key
+        for key in mart_keys
+        if DbtMetadataSet.extract(dbt_assets.specs_by_key[key].metadata).materialization_type
+        == "daily_batches"
+    ]
     quality_checks = build_quality_checks()
     # Publishing depends on every gated asset, not only on the marts it exports: Dagster holds
     # a step back only for the blocking checks of its direct upstream assets, and the staging
@@ -67,7 +74,7 @@ def build_definitions() -> dg.Definitions:
             *build_ingest_assets(),
             scoring_rules,
             dbt_assets,
-            build_bi_release_asset(mart_keys, gated_keys),
+            build_bi_release_asset(mart_keys, gated_keys, by_day_keys),
             *build_publish_assets(gated_keys),
             model_review,
         ],

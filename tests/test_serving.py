@@ -3,10 +3,13 @@ sees half an update, and sees the new data once it reconnects. The report opens 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import duckdb
 
 from orchestration.cli import execute_daily_job
-from orchestration.serving.release import REPORT_NAME, SERVING_DB_NAME
+from orchestration.serving import report as report_module
+from orchestration.serving.release import REPORT_NAME, SERVING_DB_NAME, publish_release
 from tests.conftest import END_DATE
 
 NEW_LEAD = (
@@ -19,6 +22,7 @@ def test_a_bi_reader_never_blocks_the_run_and_sees_new_data_after_reconnecting(p
     landing = pipeline_copy.landing
     serving = pipeline_copy.warehouse.parent / "serving"
 
+    previous_release = (serving / "current").resolve()
     reader = duckdb.connect(str(serving / "current" / SERVING_DB_NAME), read_only=True)
     leads_before = reader.execute("select count(*) from leads").fetchall()[0][0]
 
@@ -40,6 +44,21 @@ def test_a_bi_reader_never_blocks_the_run_and_sees_new_data_after_reconnecting(p
     releases = [p for p in (serving / "releases").iterdir() if not p.name.startswith(".")]
     assert (serving / "current").resolve() in releases
     assert not [p for p in (serving / "releases").iterdir() if p.name.startswith(".building")]
+    # The score history's past days were not copied again: their Parquet files are the
+    # previous release's (hard links), and the new release still holds every day.
+    new_days = (serving / "current" / "lead_score_snapshots").resolve()
+    old_days = previous_release / "lead_score_snapshots"
+    linked = [
+        day.name
+        for day in old_days.iterdir()
+        if (new_days / day.name).is_dir()
+        and (new_days / day.name / "data_0.parquet").stat().st_ino
+        == (day / "data_0.parquet").stat().st_ino
+    ]
+    assert len(linked) >= len(list(old_days.iterdir())) - 2
+    assert pipeline_copy.query("select count(*) from marts.lead_score_snapshots") == _served_rows(
+        serving / "current", "lead_score_snapshots"
+    )
 
 
 def test_every_mart_is_served_as_parquet_and_in_the_serving_database(pipeline):
@@ -50,22 +69,85 @@ def test_every_mart_is_served_as_parquet_and_in_the_serving_database(pipeline):
             "select table_name from information_schema.tables where table_schema = 'marts'"
         )
     }
-    assert {p.stem for p in current.glob("*.parquet")} == marts
+    by_day = {"lead_score_snapshots", "score_ledger"}
+    assert {p.stem for p in current.glob("*.parquet")} == marts - by_day
+    assert {p.name for p in current.iterdir() if p.is_dir()} == by_day
     with duckdb.connect(str(current / SERVING_DB_NAME), read_only=True) as con:
         served = {
             name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()
         }
         assert served == marts
         for mart in marts:
-            parquet_rows = con.execute(
-                f"select count(*) from read_parquet('{current / (mart + '.parquet')}')"
-            ).fetchall()[0][0]
-            table_rows = con.execute(f"select count(*) from {mart}").fetchall()[0][0]
+            table_rows = con.execute(f"select count(*) from {mart}").fetchall()
             assert (
-                parquet_rows
+                _served_rows(current, mart)
                 == table_rows
-                == pipeline.query(f"select count(*) from marts.{mart}")[0][0]
+                == pipeline.query(f"select count(*) from marts.{mart}")
             )
+
+
+def _served_rows(release, mart: str) -> list[tuple[int]]:
+    """Rows of a mart's Parquet: one file, or a folder of day partitions."""
+    source = (
+        f"'{release / mart}/*/*.parquet', hive_partitioning = true"
+        if (release / mart).is_dir()
+        else f"'{release / (mart + '.parquet')}'"
+    )
+    with duckdb.connect() as con:
+        return con.execute(f"select count(*) from read_parquet({source})").fetchall()
+
+
+def test_a_release_replaces_only_the_days_that_changed(tmp_path, monkeypatch):
+    monkeypatch.setattr(report_module, "write_report", lambda database, path: path.touch())
+    warehouse, serving = tmp_path / "warehouse.duckdb", tmp_path / "serving"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.history as select "
+            "date '2026-06-01' + cast(i as integer) as as_of_date, 'l' || j as lead_id, "
+            "i * j as score from range(4) as d(i), range(3) as l(j)"
+        )
+        con.execute("create table marts.summary as select 1 as total")
+
+    def release(run_id: str, **kwargs):
+        return publish_release(
+            warehouse, serving, run_id, ["history", "summary"], by_day_marts={"history"}, **kwargs
+        )
+
+    def served(path):
+        with duckdb.connect(str(path / SERVING_DB_NAME), read_only=True) as con:
+            table = con.execute("select * from history order by all").fetchall()
+            files = con.execute(
+                "select as_of_date, lead_id, score from read_parquet("
+                f"'{path / 'history'}/*/*.parquet', hive_partitioning = true) order by all"
+            ).fetchall()
+        return table, files
+
+    first = release("run00001").path
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.history set score = -1 where as_of_date = date '2026-06-02'")
+        con.execute("delete from marts.history where as_of_date = date '2026-06-01'")
+        con.execute("insert into marts.history values (date '2026-06-05', 'l9', 7)")
+        expected = con.execute("select * from marts.history order by all").fetchall()
+    second = release("run00002").path
+
+    assert served(second) == (expected, expected)
+    assert served(first)[0] != expected  # the earlier release is untouched
+
+    def inode(path, day):
+        return (path / "history" / f"as_of_date={day}" / "data_0.parquet").stat().st_ino
+
+    assert inode(second, "2026-06-03") == inode(first, "2026-06-03")  # unchanged: linked
+    assert inode(second, "2026-06-02") != inode(first, "2026-06-02")  # changed: written anew
+    assert not (second / "history" / "as_of_date=2026-06-01").exists()  # gone from the mart
+
+    # After an erasure nothing is carried over from an earlier release's file.
+    third = release(
+        "run00003", drop_releases_before=datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1)
+    ).path
+    assert served(third) == (expected, expected)
+    unchanged = third / "history" / "as_of_date=2026-06-03" / "data_0.parquet"
+    assert unchanged.stat().st_nlink == 1  # written anew, shared with no earlier release
 
 
 def test_the_report_is_one_file_that_needs_no_network(pipeline):

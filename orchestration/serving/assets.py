@@ -14,9 +14,13 @@ BI_RELEASE_KEY = dg.AssetKey(["serving", "bi_release"])
 
 
 def build_bi_release_asset(
-    mart_keys: Sequence[dg.AssetKey], gated_keys: Iterable[dg.AssetKey] = ()
+    mart_keys: Sequence[dg.AssetKey],
+    gated_keys: Iterable[dg.AssetKey] = (),
+    by_day_keys: Iterable[dg.AssetKey] = (),
 ) -> dg.AssetsDefinition:
-    """``gated_keys``: assets whose quality gates must pass before anything is published."""
+    """``gated_keys``: assets whose quality gates must pass before anything is published;
+    ``by_day_keys``: marts with a slice of rows per day, released by day."""
+    by_day_marts = frozenset(key.path[-1] for key in by_day_keys)
 
     @dg.asset(
         key=BI_RELEASE_KEY,
@@ -39,6 +43,7 @@ def build_bi_release_asset(
             context.run.run_id,
             marts=[key.path[-1] for key in mart_keys],
             drop_releases_before=last_erasure,
+            by_day_marts=by_day_marts,
         )
         current = current_release(serving.root)
         context.log.info(f"BI release {release.path.name} is now {current}")

@@ -6,6 +6,12 @@ Parquet file per mart and the HTML report. Only when the release is complete doe
 ``current/marts.duckdb`` open goes on reading that complete release (the writer never touches
 it, even when it is pruned: an open file outlives its directory entry) and sees the new data on
 its next connection. The daily run writes the warehouse, never a file a reader has open.
+
+Marts with a slice of rows per day (the score history) grow by a day per run and would make
+every release copy the whole history. A release starts from a copy of the previous release's
+file instead and replaces only the days whose rows differ (per day: row count and a hash of
+every row); their Parquet is a folder with one partition per day (``<mart>/as_of_date=<day>/``),
+whose unchanged days are hard links to the previous release's files.
 """
 
 from __future__ import annotations
@@ -39,9 +45,11 @@ def publish_release(
     release_id: str,
     marts: list[str],
     drop_releases_before: datetime | None = None,
+    by_day_marts: frozenset[str] = frozenset(),
 ) -> Release:
     """Export the given marts of the warehouse, write the report, swap the release in.
 
+    ``by_day_marts``: marts with a slice of rows per as_of_date, released by day (see above).
     ``drop_releases_before``: also delete every earlier release built before this moment (the
     latest erasure: their files still hold the erased leads' personal data)."""
     from orchestration.serving.report import write_report
@@ -54,16 +62,37 @@ def publish_release(
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir()
 
+    # Not after an erasure: the copied file could still hold deleted rows' bytes.
+    previous = current_release(serving_dir).resolve()
+    built = _built_at(previous)
+    if (
+        by_day_marts & set(marts)
+        and (previous / SERVING_DB_NAME).is_file()
+        and not (drop_releases_before and (built is None or built < drop_releases_before))
+    ):
+        shutil.copyfile(previous / SERVING_DB_NAME, building / SERVING_DB_NAME)
+    else:
+        previous = None
+
     tables: dict[str, int] = {}
     # The release file is the writable database; the warehouse is attached read-only.
     with duckdb.connect(str(building / SERVING_DB_NAME)) as con:
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        released = con.execute(
+            "select table_name from duckdb_tables() where database_name = current_database()"
+        ).fetchall()
+        kept = {name for (name,) in released}
+        for name in kept - set(marts):
+            con.execute(f'drop table main."{name}"')
         for name in marts:
-            source = f'warehouse.marts."{name}"'
-            con.execute(f'create table main."{name}" as select * from {source}')
-            con.execute(
-                f"copy main.\"{name}\" to '{building / (name + '.parquet')}' (format parquet)"
-            )
+            if name in by_day_marts:
+                _release_by_day(con, name, building, previous if name in kept else None)
+            else:
+                source = f'warehouse.marts."{name}"'
+                con.execute(f'create or replace table main."{name}" as select * from {source}')
+                con.execute(
+                    f"copy main.\"{name}\" to '{building / (name + '.parquet')}' (format parquet)"
+                )
             tables[name] = con.execute(f'select count(*) from main."{name}"').fetchall()[0][0]
         con.execute("detach warehouse")
     write_report(building / SERVING_DB_NAME, building / REPORT_NAME)
@@ -77,6 +106,66 @@ def publish_release(
             if old != final and built is not None and built < drop_releases_before:
                 shutil.rmtree(old, ignore_errors=True)
     return Release(path=final, tables=tables)
+
+
+def _release_by_day(
+    con: duckdb.DuckDBPyConnection, name: str, building: Path, previous: Path | None
+) -> None:
+    """Bring main.<name> (the previous release's copy, if ``previous``) to the warehouse's rows
+    by replacing the days that differ, and write its Parquet partitions: the changed days anew,
+    the others linked from ``previous``."""
+    source = f'warehouse.marts."{name}"'
+    folder = building / name
+    folder.mkdir()
+    if previous is None:
+        con.execute(f'create or replace table main."{name}" as select * from {source}')
+        return _write_days(con, name, folder)
+    changed = _changed_days(con, name)
+    if changed:
+        days = ", ".join(f"date '{day}'" for day in changed)
+        con.execute(f'delete from main."{name}" where as_of_date in ({days})')
+        con.execute(
+            f'insert into main."{name}" select * from {source} where as_of_date in ({days})'
+        )
+    if not (previous / name).is_dir():
+        return _write_days(con, name, folder)
+    for partition in (previous / name).iterdir():
+        if partition.name.removeprefix("as_of_date=") not in changed:
+            (folder / partition.name).mkdir()
+            for file in partition.iterdir():
+                os.link(file, folder / partition.name / file.name)
+    if changed:
+        _write_days(con, name, folder, f"where as_of_date in ({days})")
+    return None
+
+
+def _write_days(con: duckdb.DuckDBPyConnection, name: str, folder: Path, where: str = "") -> None:
+    con.execute(
+        f"copy (select * from main.\"{name}\" {where}) to '{folder}' "
+        "(format parquet, partition_by (as_of_date), overwrite_or_ignore)"
+    )
+
+
+def _changed_days(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    """The days whose rows differ between the release's main.<name> and the warehouse's."""
+    described = con.execute(f'select * from main."{name}" limit 0').description
+    columns = ", ".join(f'"{column[0]}"' for column in described)
+    fingerprint = (
+        "select cast(as_of_date as varchar) as day, count(*) as row_count, "
+        f"sum(hash({columns})) as row_hash from {{}} group by as_of_date"
+    )
+    rows = con.execute(
+        f"""
+        select coalesce(released.day, built.day)
+        from ({fingerprint.format(f'main."{name}"')}) as released
+        full outer join ({fingerprint.format(f'warehouse.marts."{name}"')}) as built
+            on released.day = built.day
+        where released.row_count is distinct from built.row_count
+            or released.row_hash is distinct from built.row_hash
+        order by 1
+        """
+    ).fetchall()
+    return [day for (day,) in rows]
 
 
 def _built_at(release: Path) -> datetime | None:
