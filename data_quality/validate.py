@@ -81,6 +81,30 @@ def validate(
     )
 
 
+def merge_summaries(summaries: Sequence[ValidationSummary]) -> ValidationSummary:
+    """One summary for a suite validated slice by slice (disjoint rows of one table): a failing
+    expectation's unexpected rows add up, its examples are the first slices'."""
+    failures: dict[tuple, dict] = {}
+    for summary in summaries:
+        for failure in summary.failures:
+            name = (failure["expectation"], failure["column"], failure["expected"])
+            merged = failures.setdefault(name, {**failure, "unexpected_count": 0, "examples": []})
+            merged["unexpected_count"] += failure["unexpected_count"] or 0
+            merged["examples"] = (merged["examples"] + failure["examples"])[:FAILING_EXAMPLES]
+    rows = sum(summary.rows for summary in summaries)
+    for failure in failures.values():
+        failure["unexpected_percent"] = 100 * failure["unexpected_count"] / rows if rows else None
+    return ValidationSummary(
+        suite=summaries[0].suite,
+        success=all(summary.success for summary in summaries),
+        evaluated=max(summary.evaluated for summary in summaries),
+        failed=len(failures),
+        rows=rows,
+        failures=list(failures.values()),
+        data_docs=summaries[-1].data_docs,
+    )
+
+
 def _validation_definition(context, suite: gx.ExpectationSuite) -> gx.ValidationDefinition:
     """The suite bound to a whole-frame batch; a file-backed project keeps them between runs."""
     source = context.data_sources.add_or_update_pandas(DATASOURCE)

@@ -3,6 +3,7 @@ naming it by its key; the gate limits file is validated before any suite runs.""
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -18,7 +19,9 @@ from data_quality.suites import (
 )
 from data_quality.validate import validate
 from orchestration.ingest.contract import ENTITIES, EVENT_TYPES
-from orchestration.quality.checks import raw_suite
+from orchestration.quality import checks
+from orchestration.quality.checks import GateRun, raw_suite
+from orchestration.resources import QualityArea
 from orchestration.scoring.rules import load_scoring_config
 
 BOUNDS = load_scoring_config().score_bounds()
@@ -290,3 +293,38 @@ def test_the_gates_file_is_validated(tmp_path):
     assert "max_reject_share must be at most 1" in message
     assert "unknown key 'max_event_age'" in message
     assert "min_ratio is above max_ratio" in message
+
+
+def test_a_large_query_is_validated_in_slices_with_the_result_of_one_frame(tmp_path, monkeypatch):
+    con = duckdb.connect()
+    con.execute(
+        "create table events as select 'E' || (i % 45) as event_id, 'L' || i as lead_id, "
+        "case when i % 10 = 0 then 'teleport' else 'page_view' end as event_type, "
+        "timestamp '2026-06-01' as occurred_at from range(50) as r(i)"
+    )
+    suite = staged_events.build_suite(list(EVENT_TYPES))
+    sql = "select * from events"
+    quality = QualityArea(path=str(tmp_path), gates_file=str(tmp_path / "gates.yml"))
+    run = GateRun(con, "run", GateSettings(), quality)
+    whole = run.validate_query(suite, sql, staged_events.KEY)
+
+    monkeypatch.setattr(checks, "FRAME_ROWS", 7)
+    sliced = run.validate_query(suite, sql, staged_events.KEY)
+
+    def failures(summary):
+        return {
+            (f["expectation"], f["column"]): (f["unexpected_count"], len(f["examples"]))
+            for f in summary.failures
+        }
+
+    # E0..E4 appear twice: the duplicates meet in one slice whatever the slicing.
+    assert (
+        failures(whole)
+        == failures(sliced)
+        == {
+            ("expect_column_values_to_be_unique", "event_id"): (10, 10),
+            ("expect_column_values_to_be_in_set", "event_type"): (5, 5),
+        }
+    )
+    assert (sliced.rows, sliced.failed, sliced.success) == (50, 2, False)
+    assert sliced.evaluated == whole.evaluated

@@ -4,7 +4,10 @@ Every gated asset has one check named ``great_expectations``. A failed gate stop
 downstream of it in the run, publishing included; its metadata holds the GE result summary and
 the failing examples, and the Data Docs of the run are written to ``<quality dir>/data_docs``.
 Frames stay bounded: raw tables are checked on the rows this run loaded, events on this run's
-rows plus one aggregate, marts on the columns the suite needs.
+rows plus one aggregate, marts on the columns the suite needs; and a query of more than
+FRAME_ROWS rows (a first load holds the whole event history) is validated in slices of rows
+split by a hash of the key, so a key's rows meet in one slice and uniqueness holds across them.
+Shares (a `mostly`) are then checked per slice of about FRAME_ROWS rows.
 """
 
 from collections.abc import Callable
@@ -28,13 +31,20 @@ from data_quality.suites import (
     staged_events,
     staged_leads,
 )
-from data_quality.validate import ValidationSummary, data_docs_index, suite_columns, validate
+from data_quality.validate import (
+    ValidationSummary,
+    data_docs_index,
+    merge_summaries,
+    suite_columns,
+    validate,
+)
 from orchestration.ingest.contract import ENTITIES, EVENT_TYPES, Entity
 from orchestration.ingest.loader import quote
 from orchestration.resources import WAREHOUSE_POOL, QualityArea, as_of_date
 from orchestration.scoring.rules import load_scoring_config
 
 GATE_CHECK_NAME = "great_expectations"
+FRAME_ROWS = 1_000_000
 # Row counts of passing gates: the baseline of the row_count_change limits.
 ROW_COUNTS_DDL = """
 create schema if not exists quality;
@@ -71,6 +81,29 @@ class GateRun:
             key_columns=key,
             quality_dir=self.quality.root,
             run_name=self.run_id,
+        )
+
+    def row_count(self, sql: str, **params) -> int:
+        return self.con.execute(f"select count(*) from ({sql}) as counted", params).fetchone()[0]
+
+    def validate_query(
+        self, suite, sql: str, key: list[str] | tuple, **params
+    ) -> ValidationSummary:
+        """Validate the rows of ``sql``, in slices of about FRAME_ROWS rows by a hash of
+        ``key``."""
+        slices = -(-self.row_count(sql, **params) // FRAME_ROWS)
+        if slices <= 1 or not key:
+            return self.validate(suite, self.frame(sql, **params), key)
+        hashed = f"hash({', '.join(quote(column) for column in key)}) % {slices}"
+        return merge_summaries(
+            [
+                self.validate(
+                    suite,
+                    self.frame(f"select * from ({sql}) as rows where {hashed} = {part}", **params),
+                    key,
+                )
+                for part in range(slices)
+            ]
         )
 
     def allowed_rows(self, table: str, current_rows: int) -> tuple[int, int] | None:
@@ -171,14 +204,13 @@ def _raw_validations(entity: Entity) -> Validations:
         suite = raw_suite(entity, run.settings)
         # Only the columns the suite reads: a first load can hold the whole event history.
         columns = dict.fromkeys([*entity.key, *suite_columns(suite)])
-        rows = run.frame(
+        rows_sql = (
             f"select {', '.join(quote(c) for c in columns)} from {entity.table} "
-            "where _load_id = $load_id",
-            load_id=run.run_id,
+            "where _load_id = $load_id"
         )
         rejects = run.frame(load_rejects.FRAME_SQL, entity=entity.name, load_id=run.run_id)
         return [
-            run.validate(suite, rows, key=list(entity.key)),
+            run.validate_query(suite, rows_sql, list(entity.key), load_id=run.run_id),
             run.validate(
                 load_rejects.build_suite(run.settings.max_reject_share), rejects, key=["entity"]
             ),
@@ -203,16 +235,19 @@ def _raw_gates() -> list[dg.AssetChecksDefinition]:
 
 
 def _staged_leads(run: GateRun) -> list[ValidationSummary]:
-    frame = run.frame(staged_leads.FRAME_SQL)
     suite = staged_leads.build_suite(run.settings.min_valid_email_share)
-    return [run.validate(suite, frame, key=staged_leads.KEY)]
+    return [run.validate_query(suite, staged_leads.FRAME_SQL, staged_leads.KEY)]
 
 
 def _staged_events(run: GateRun) -> list[ValidationSummary]:
-    frame = run.frame(staged_events.FRAME_SQL, load_id=run.run_id)
     freshness = run.frame(staged_events.FRESHNESS_SQL, as_of_end=run.as_of_end)
     return [
-        run.validate(staged_events.build_suite(list(EVENT_TYPES)), frame, key=staged_events.KEY),
+        run.validate_query(
+            staged_events.build_suite(list(EVENT_TYPES)),
+            staged_events.FRAME_SQL,
+            staged_events.KEY,
+            load_id=run.run_id,
+        ),
         run.validate(
             staged_events.build_freshness_suite(run.settings.max_event_age_hours), freshness
         ),
@@ -223,22 +258,26 @@ def _staged_events(run: GateRun) -> list[ValidationSummary]:
 
 
 def _leads_mart(run: GateRun) -> list[ValidationSummary]:
-    frame = run.frame(leads_mart.FRAME_SQL)
+    rows = run.row_count(leads_mart.FRAME_SQL)
     suite = leads_mart.build_suite(
-        load_scoring_config().score_bounds(), run.allowed_rows("leads", len(frame))
+        load_scoring_config().score_bounds(), run.allowed_rows("leads", rows)
     )
-    return [run.validate(suite, frame, key=leads_mart.KEY)]
+    return [run.validate_query(suite, leads_mart.FRAME_SQL, leads_mart.KEY)]
 
 
 def _score_snapshots(run: GateRun) -> list[ValidationSummary]:
-    frame = run.frame(score_snapshots.FRAME_SQL, as_of_date=run.as_of)
     suite = score_snapshots.build_suite(load_scoring_config().score_bounds())
-    return [run.validate(suite, frame, key=score_snapshots.KEY)]
+    return [
+        run.validate_query(
+            suite, score_snapshots.FRAME_SQL, score_snapshots.KEY, as_of_date=run.as_of
+        )
+    ]
 
 
 def _stage_history(run: GateRun) -> list[ValidationSummary]:
-    frame = run.frame(stage_history.FRAME_SQL)
-    return [run.validate(stage_history.build_suite(), frame, key=stage_history.KEY)]
+    return [
+        run.validate_query(stage_history.build_suite(), stage_history.FRAME_SQL, stage_history.KEY)
+    ]
 
 
 def _publish_list(run: GateRun) -> list[ValidationSummary]:
