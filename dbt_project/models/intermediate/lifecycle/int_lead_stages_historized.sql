@@ -39,6 +39,12 @@ snapshots as (
 
 ),
 
+score_changes as (
+
+    select * from {{ ref('int_lead_score_changes') }}
+
+),
+
 assessments as (
 
     select * from {{ ref('int_assessments_evaluated') }}
@@ -52,19 +58,27 @@ opportunities as (
 
 ),
 
--- Islands of consecutive days that meet the MQL thresholds: one per MQL cycle.
-mql_days as (
+-- The MQL cycles: from a day the lead meets the MQL thresholds after a day it did not (or its
+-- first day) to the day before it no longer does, or its latest snapshot. Every such change is a
+-- row of the score changes.
+mql_changes as (
 
     select
         lead_id,
         as_of_date,
-        {{ dbt.dateadd(
-            'day',
-            '-1 * row_number() over (partition by lead_id order by as_of_date)',
-            'as_of_date'
-        ) }} as island
-    from snapshots
-    where meets_mql_thresholds
+        meets_mql_thresholds,
+        lead(as_of_date) over (partition by lead_id order by as_of_date) as next_change_date
+    from (
+        select
+            lead_id,
+            as_of_date,
+            meets_mql_thresholds,
+            lag(meets_mql_thresholds) over (
+                partition by lead_id order by as_of_date
+            ) as previous_meets_mql
+        from score_changes
+    ) as compared
+    where previous_meets_mql is null or meets_mql_thresholds != previous_meets_mql
 
 ),
 
@@ -72,11 +86,14 @@ mql_cycles as (
 
     select
         lead_id,
-        min(as_of_date) as first_day,
-        max(as_of_date) as last_day,
-        row_number() over (partition by lead_id order by min(as_of_date)) as mql_cycle
-    from mql_days
-    group by lead_id, island
+        as_of_date as first_day,
+        coalesce(
+            cast({{ dbt.dateadd('day', -1, 'next_change_date') }} as date),
+            (select max(snapshots.as_of_date) from snapshots)
+        ) as last_day,
+        row_number() over (partition by lead_id order by as_of_date) as mql_cycle
+    from mql_changes
+    where meets_mql_thresholds
 
 ),
 
@@ -102,59 +119,45 @@ lead_opportunities as (
 ),
 
 -- For each accepted, qualifying assessment: the first day from the assessment on whose score
--- meets the SQL threshold.
-sql_ready as (
-
-    select
-        assessments.assessment_id,
-        min(snapshots.as_of_date) as first_sql_score_date
-    from assessments
-    inner join snapshots
-        on
-            assessments.lead_id = snapshots.lead_id
-            and snapshots.as_of_date
-            >= {{ dbt.dateadd('day', -1, 'cast(assessments.assessed_at as date)') }}
-            and snapshots.meets_sql_threshold
-    where assessments.is_sales_qualified
-    group by assessments.assessment_id
-
-),
-
--- The days whose snapshot can change the stage: the first one, a change in the thresholds
--- met, and the day an SQL reaches (or leaves) the inactivity limit. Other days repeat the day
--- before, so they are not evaluated.
-snapshot_changes as (
+-- meets the SQL threshold. Between two score changes the SQL threshold is met, or not, on
+-- every day.
+sql_threshold_periods as (
 
     select
         lead_id,
-        as_of_date
+        as_of_date as first_day,
+        lead(as_of_date) over (partition by lead_id order by as_of_date) as next_change_date,
+        meets_sql_threshold
+    from score_changes
+
+),
+
+sql_ready as (
+
+    select
+        qualified.assessment_id,
+        min(
+            greatest(sql_threshold_periods.first_day, qualified.first_score_date)
+        ) as first_sql_score_date
     from (
         select
+            assessment_id,
             lead_id,
-            as_of_date,
-            meets_mql_thresholds,
-            meets_sql_threshold,
-            days_since_last_activity,
-            lag(meets_mql_thresholds) over (
-                partition by lead_id order by as_of_date
-            ) as previous_meets_mql,
-            lag(meets_sql_threshold) over (
-                partition by lead_id order by as_of_date
-            ) as previous_meets_sql,
-            lag(days_since_last_activity) over (
-                partition by lead_id order by as_of_date
-            ) as previous_days_since_activity
-        from snapshots
-    ) as compared
-    where
-        previous_meets_mql is null
-        or meets_mql_thresholds != previous_meets_mql
-        or meets_sql_threshold != previous_meets_sql
-        or days_since_last_activity = {{ inactive_days }}
-        or (
-            previous_days_since_activity >= {{ inactive_days }}
-            and days_since_last_activity < previous_days_since_activity
-        )
+            -- The snapshot before the assessment counts: the end of the previous day.
+            cast({{ dbt.dateadd('day', -1, 'cast(assessed_at as date)') }} as date)
+                as first_score_date
+        from assessments
+        where is_sales_qualified
+    ) as qualified
+    inner join sql_threshold_periods
+        on
+            qualified.lead_id = sql_threshold_periods.lead_id
+            and sql_threshold_periods.meets_sql_threshold
+            and (
+                sql_threshold_periods.next_change_date is null
+                or qualified.first_score_date < sql_threshold_periods.next_change_date
+            )
+    group by qualified.assessment_id
 
 ),
 
@@ -182,7 +185,7 @@ moments as (
     select
         lead_id,
         {{ day_end('as_of_date') }}
-    from snapshot_changes
+    from score_changes
     union
     select
         lead_id,
