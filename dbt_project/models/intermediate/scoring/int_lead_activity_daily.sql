@@ -22,9 +22,9 @@ leads as (
 
 ),
 
-events as (
+activity_dates as (
 
-    select * from {{ ref('stg_landing__events') }}
+    select * from {{ ref('int_lead_activity_dates') }}
 
 ),
 
@@ -34,10 +34,12 @@ build_days as (
 
 ),
 
--- The first day whose 30-day frame the build needs.
+-- The first day whose 30-day frame the build needs, and the last day built.
 frame_start as (
 
-    select cast({{ dbt.dateadd('day', -29, 'min(as_of_date)') }} as date) as first_frame_day
+    select
+        cast({{ dbt.dateadd('day', -29, 'min(as_of_date)') }} as date) as first_frame_day,
+        max(as_of_date) as last_build_day
     from build_days
 
 ),
@@ -51,18 +53,6 @@ lead_days as (
     from build_days
     inner join leads
         on leads.created_at < {{ day_end('build_days.as_of_date') }}
-
-),
-
-activity_dates as (
-
-    select
-        lead_id,
-        cast(occurred_at as date) as activity_date,
-        count(*) as events
-    from events
-    where occurred_at < {{ as_of_end() }}
-    group by lead_id, cast(occurred_at as date)
 
 ),
 
@@ -106,7 +96,9 @@ day_rows as (
             activity_dates.events
         from activity_dates
         inner join frame_start
-            on activity_dates.activity_date >= frame_start.first_frame_day
+            on
+                activity_dates.activity_date >= frame_start.first_frame_day
+                and activity_dates.activity_date <= frame_start.last_build_day
     ) as lead_and_activity_days
 
 ),
