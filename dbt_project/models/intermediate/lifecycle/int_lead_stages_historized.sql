@@ -28,7 +28,10 @@ with
 leads as (
 
     -- Leads created after the as-of day do not exist yet on that day.
-    select * from {{ ref('stg_landing__leads') }}
+    select
+        lead_id,
+        created_at
+    from {{ ref('stg_landing__leads') }}
     where created_at < {{ as_of_end() }}
 
 ),
@@ -94,6 +97,17 @@ mql_cycles as (
         row_number() over (partition by lead_id order by as_of_date) as mql_cycle
     from mql_changes
     where meets_mql_thresholds
+
+),
+
+-- A moment after the end of the first MQL cycle has a past cycle.
+first_mql_cycles as (
+
+    select
+        lead_id,
+        min(last_day) as last_day
+    from mql_cycles
+    group by lead_id
 
 ),
 
@@ -223,6 +237,32 @@ known_moments as (
 
 ),
 
+moment_days as (
+
+    select distinct
+        lead_id,
+        snapshot_date
+    from known_moments
+
+),
+
+-- The snapshots the moments read (a few per lead): the score history is not joined whole.
+moment_snapshots as (
+
+    select
+        snapshots.lead_id,
+        snapshots.as_of_date,
+        snapshots.combined_score,
+        snapshots.fit_grade,
+        snapshots.days_since_last_activity
+    from snapshots
+    inner join moment_days
+        on
+            snapshots.lead_id = moment_days.lead_id
+            and snapshots.as_of_date = moment_days.snapshot_date
+
+),
+
 latest_assessments as (
 
     select
@@ -253,17 +293,13 @@ moment_facts as (
         known_moments.lead_id,
         known_moments.moment_at,
         nurture_timeouts.nurture_at,
-        snapshots.combined_score,
-        snapshots.fit_grade,
-        snapshots.days_since_last_activity,
+        moment_snapshots.combined_score,
+        moment_snapshots.fit_grade,
+        moment_snapshots.days_since_last_activity,
         current_cycle.mql_cycle as current_mql_cycle,
         {{ day_end('current_cycle.first_day') }} as current_cycle_started_at,
-        (
-            select count(*) from mql_cycles as past_cycles
-            where
-                past_cycles.lead_id = known_moments.lead_id
-                and past_cycles.last_day < known_moments.snapshot_date
-        ) as past_mql_cycles,
+        coalesce(first_mql_cycles.last_day < known_moments.snapshot_date, false)
+            as has_past_mql_cycle,
         latest_assessments.verdict,
         latest_assessments.assessed_at,
         latest_assessments.framework,
@@ -275,17 +311,17 @@ moment_facts as (
         lead_opportunities.closed_at <= known_moments.moment_at as is_closed,
         lead_opportunities.is_won
     from known_moments
-    inner join leads
-        on known_moments.lead_id = leads.lead_id
-    left join snapshots
+    left join moment_snapshots
         on
-            known_moments.lead_id = snapshots.lead_id
-            and known_moments.snapshot_date = snapshots.as_of_date
+            known_moments.lead_id = moment_snapshots.lead_id
+            and known_moments.snapshot_date = moment_snapshots.as_of_date
     left join mql_cycles as current_cycle
         on
             known_moments.lead_id = current_cycle.lead_id
             and known_moments.snapshot_date
             between current_cycle.first_day and current_cycle.last_day
+    left join first_mql_cycles
+        on known_moments.lead_id = first_mql_cycles.lead_id
     left join latest_assessments
         on
             known_moments.lead_id = latest_assessments.lead_id
@@ -320,7 +356,7 @@ ruled as (
                 then 'recycled_inactive'
             when is_sales_qualified then 'sql'
             when current_mql_cycle is not null then 'mql'
-            when past_mql_cycles > 0 then 'decayed'
+            when has_past_mql_cycle then 'decayed'
             when moment_at >= nurture_at then 'nurture_timeout'
             else 'lead'
         end as stage_rule
