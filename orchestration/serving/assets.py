@@ -44,6 +44,7 @@ def build_bi_release_asset(
             marts=[key.path[-1] for key in mart_keys],
             drop_releases_before=last_erasure,
             by_day_marts=by_day_marts,
+            memory_limit=warehouse.connection_config.get("memory_limit"),
         )
         current = current_release(serving.root)
         context.log.info(f"BI release {release.path.name} is now {current}")

@@ -46,10 +46,12 @@ def publish_release(
     marts: list[str],
     drop_releases_before: datetime | None = None,
     by_day_marts: frozenset[str] = frozenset(),
+    memory_limit: str | None = None,
 ) -> Release:
     """Export the given marts of the warehouse, write the report, swap the release in.
 
     ``by_day_marts``: marts with a slice of rows per as_of_date, released by day (see above).
+    ``memory_limit``: DuckDB's limit for the export (the warehouse connections' setting).
     ``drop_releases_before``: also delete every earlier release built before this moment (the
     latest erasure: their files still hold the erased leads' personal data)."""
     from orchestration.serving.report import write_report
@@ -76,7 +78,8 @@ def publish_release(
 
     tables: dict[str, int] = {}
     # The release file is the writable database; the warehouse is attached read-only.
-    with duckdb.connect(str(building / SERVING_DB_NAME)) as con:
+    config = {"memory_limit": memory_limit} if memory_limit else {}
+    with duckdb.connect(str(building / SERVING_DB_NAME), config=config) as con:
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")
         released = con.execute(
             "select table_name from duckdb_tables() where database_name = current_database()"
