@@ -1,5 +1,5 @@
 {#- daily_batches: an incremental model with one slice of rows per as_of_date (daily scores,
-    activity facts, the ledger), built a batch of days per query. A full build of the score
+    activity facts, the ledger, the score changes), built a batch of days per query. A full build of the score
     history is every lead on every one of its days; as one query its per-lead-day aggregations
     outgrow a bounded memory (DuckDB spills tens of GB), while a batch of days needs the memory of
     those days only. Each batch: the batch's days go into batch_days_relation(), which the model
@@ -13,7 +13,9 @@
     {%- set full_refresh = existing_relation is none or should_full_refresh()
         or not existing_relation.is_table -%}
     {%- set intermediate_relation = make_intermediate_relation(target_relation) -%}
-    {%- set backup_relation = make_backup_relation(target_relation, 'table') -%}
+    {%- set backup_relation = make_backup_relation(
+        target_relation, existing_relation.type if existing_relation is not none else 'table'
+    ) -%}
     {%- set build_relation = intermediate_relation if full_refresh else target_relation -%}
     {%- set days_relation = batch_days_relation() -%}
     {{ drop_relation_if_exists(load_cached_relation(intermediate_relation)) }}
