@@ -10,6 +10,7 @@ split by a hash of the key, so a key's rows meet in one slice and uniqueness hol
 Shares (a `mostly`) are then checked per slice of about FRAME_ROWS rows.
 """
 
+import ctypes
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -18,6 +19,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pandas as pd
+import pyarrow
 from dagster_duckdb import DuckDBResource
 
 from data_quality.gates import GateSettings, GateSettingsError, load_gate_settings
@@ -95,16 +97,13 @@ class GateRun:
         if slices <= 1 or not key:
             return self.validate(suite, self.frame(sql, **params), key)
         hashed = f"hash({', '.join(quote(column) for column in key)}) % {slices}"
-        return merge_summaries(
-            [
-                self.validate(
-                    suite,
-                    self.frame(f"select * from ({sql}) as rows where {hashed} = {part}", **params),
-                    key,
-                )
-                for part in range(slices)
-            ]
-        )
+        summaries = []
+        for part in range(slices):
+            frame = self.frame(f"select * from ({sql}) as rows where {hashed} = {part}", **params)
+            summaries.append(self.validate(suite, frame, key))
+            del frame
+            _return_frame_memory()
+        return merge_summaries(summaries)
 
     def allowed_rows(self, table: str, current_rows: int) -> tuple[int, int] | None:
         """Row-count bounds from the last passing gate on ``table``; remembers today's count."""
@@ -131,6 +130,21 @@ class GateRun:
 Validations = Callable[[GateRun], list[ValidationSummary]]
 
 
+def _return_frame_memory() -> None:
+    """Hand freed frame memory back to the system, so the Dagster process does not keep its
+    largest frames while dbt runs (see _use_the_system_allocator_for_frames). glibc only."""
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+
+
+def _use_the_system_allocator_for_frames() -> None:
+    """pandas keeps strings in Arrow buffers; Arrow's default pool (mimalloc) keeps the memory
+    of freed frames reserved (about 1.5 GB after the gates of a 20-million-event load, measured
+    at 1,000,000 leads), the system allocator returns it."""
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
+
+
 def _gate(
     asset: dg.AssetKey, description: str, validations: Validations
 ) -> dg.AssetChecksDefinition:
@@ -151,7 +165,9 @@ def _gate(
         with warehouse.get_connection() as con:
             con.execute(ROW_COUNTS_DDL)
             run = GateRun(con, context.run.run_id, settings, quality)
+            _use_the_system_allocator_for_frames()
             summaries = validations(run)
+            _return_frame_memory()
             passed = all(summary.success for summary in summaries)
             if passed:
                 run.remember_row_counts()
