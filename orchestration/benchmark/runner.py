@@ -168,9 +168,12 @@ def benchmark_size(leads: int, work_dir: Path, seed: int = 42) -> dict:
     files_added = add_last_day(generated, landing, end_date)
     print(f"  incremental run ({files_added} new files, as of {end_date})", flush=True)
     next_env = {**env, AS_OF_DATE_ENV: end_date.isoformat()}
-    incremental = measure(
-        [*job, str(run_dir / "incremental.json")], next_env, run_dir / "incremental.log"
-    )
+    try:
+        incremental = measure(
+            [*job, str(run_dir / "incremental.json")], next_env, run_dir / "incremental.log"
+        )
+    except RuntimeError as error:
+        return failed_result(about, "incremental run", error, run_dir / "incremental.json")
     incremental_timings = json.loads((run_dir / "incremental.json").read_text())
 
     print("  floor (one DuckDB script over the landing files)", flush=True)
