@@ -122,7 +122,8 @@ def _release_by_day(
     folder.mkdir()
     if previous is None:
         con.execute(f'create or replace table main."{name}" as select * from {source}')
-        return _write_days(con, name, folder)
+        _write_days(con, name, folder)
+        return
     changed = _changed_days(con, name)
     if changed:
         days = ", ".join(f"date '{day}'" for day in changed)
@@ -130,8 +131,9 @@ def _release_by_day(
         con.execute(
             f'insert into main."{name}" select * from {source} where as_of_date in ({days})'
         )
-    if not (previous / name).is_dir():
-        return _write_days(con, name, folder)
+    if not (previous / name).is_dir():  # released before its Parquet was by day
+        _write_days(con, name, folder)
+        return
     for partition in (previous / name).iterdir():
         if partition.name.removeprefix("as_of_date=") not in changed:
             (folder / partition.name).mkdir()
@@ -139,7 +141,6 @@ def _release_by_day(
                 os.link(file, folder / partition.name / file.name)
     if changed:
         _write_days(con, name, folder, f"where as_of_date in ({days})")
-    return None
 
 
 def _write_days(con: duckdb.DuckDBPyConnection, name: str, folder: Path, where: str = "") -> None:
