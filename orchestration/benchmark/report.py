@@ -148,10 +148,19 @@ def render(results: dict[str, dict]) -> str:
             )
             after = f" after {_s(failure['job_seconds'])}" if failure["job_seconds"] else ""
             done = ", ".join(f"{model} {_s(seconds)}" for model, seconds in slowest)
+            full = result.get("full")
+            completed = (
+                f"; the full run before it completed in {_s(full['process_seconds'])} "
+                f"(peak {_gib(full['peak_rss_bytes'])}, {full['checks_passed']} of "
+                f"{full['checks']} checks passed)"
+                if full
+                else ""
+            )
             lines.append(
                 f"- {result['leads']:,} leads, {result['events']:,} events ({setting}): the "
                 f"{failure['stage']} failed{after}: {failure['reason']}"
                 + (f"; dbt models done by then: {done}" if done else "")
+                + completed
             )
     target = results.get(str(TARGET_LEADS))
     if target is not None and "failed" in target:

@@ -173,7 +173,9 @@ def benchmark_size(leads: int, work_dir: Path, seed: int = 42) -> dict:
             [*job, str(run_dir / "incremental.json")], next_env, run_dir / "incremental.log"
         )
     except RuntimeError as error:
-        return failed_result(about, "incremental run", error, run_dir / "incremental.json")
+        failure = failed_result(about, "incremental run", error, run_dir / "incremental.json")
+        failure["full"] = {**full_timings, **_as_dict(full)}
+        return failure
     incremental_timings = json.loads((run_dir / "incremental.json").read_text())
 
     print("  floor (one DuckDB script over the landing files)", flush=True)
@@ -205,7 +207,10 @@ def benchmark_size(leads: int, work_dir: Path, seed: int = 42) -> dict:
 
 
 def failed_result(about: dict, stage: str, error: Exception, timings_file: Path) -> dict:
-    """A size whose job did not finish: what failed and where, with the step timings so far."""
+    """A size whose job did not finish: what failed and where, with the step timings so far.
+
+    When only the incremental run failed, the caller adds the full run's figures under "full".
+    """
     lines = str(error).splitlines()
     reasons = [line.strip() for line in lines if "Error" in line and "Runtime Error" not in line]
     timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
