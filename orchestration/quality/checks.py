@@ -10,7 +10,6 @@ split by a hash of the key, so a key's rows meet in one slice and uniqueness hol
 Shares (a `mostly`) are then checked per slice of about FRAME_ROWS rows.
 """
 
-import ctypes
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -42,7 +41,12 @@ from data_quality.validate import (
 )
 from orchestration.ingest.contract import ENTITIES, EVENT_TYPES, Entity
 from orchestration.ingest.loader import quote
-from orchestration.resources import WAREHOUSE_POOL, QualityArea, as_of_date
+from orchestration.resources import (
+    WAREHOUSE_POOL,
+    QualityArea,
+    as_of_date,
+    return_freed_memory,
+)
 from orchestration.scoring.rules import load_scoring_config
 
 GATE_CHECK_NAME = "great_expectations"
@@ -102,7 +106,7 @@ class GateRun:
             frame = self.frame(f"select * from ({sql}) as rows where {hashed} = {part}", **params)
             summaries.append(self.validate(suite, frame, key))
             del frame
-            _return_frame_memory()
+            return_freed_memory()
         return merge_summaries(summaries)
 
     def allowed_rows(self, table: str, current_rows: int) -> tuple[int, int] | None:
@@ -128,14 +132,6 @@ class GateRun:
 
 
 Validations = Callable[[GateRun], list[ValidationSummary]]
-
-
-def _return_frame_memory() -> None:
-    """Hand freed frame memory back to the system, so the Dagster process does not keep its
-    largest frames while dbt runs (see _use_the_system_allocator_for_frames). glibc only."""
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
-    if trim is not None:
-        trim(0)
 
 
 def _use_the_system_allocator_for_frames() -> None:
@@ -167,7 +163,7 @@ def _gate(
             run = GateRun(con, context.run.run_id, settings, quality)
             _use_the_system_allocator_for_frames()
             summaries = validations(run)
-            _return_frame_memory()
+            return_freed_memory()
             passed = all(summary.success for summary in summaries)
             if passed:
                 run.remember_row_counts()

@@ -19,7 +19,7 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.assets import ERASED_LEADS_KEY
-from orchestration.resources import WAREHOUSE_POOL, load_settings
+from orchestration.resources import WAREHOUSE_POOL, load_settings, return_freed_memory
 from orchestration.review.settings import ReviewSettings, load_review_settings
 from orchestration.scoring.page import render_definitions_page
 from orchestration.scoring.rules import (
@@ -136,6 +136,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     def dbt_build(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource
     ):
+        # dbt and this process share the machine's memory while dbt runs.
+        return_freed_memory()
         invocation = dbt.cli(
             ["build", "--vars", scoring_vars()], context=context, raise_on_error=False
         )
