@@ -1,383 +1,52 @@
 -- Lifecycle stage history: one row per stage a lead has been in, with entered_at, exited_at, the
--- reason of the move and the MQL cycle. The stage is evaluated at every moment something could
--- change it: creation, the end of every day whose score snapshot can change it, every sales
--- assessment, opportunity opened or closed, nurture timeout. A moment sees the latest snapshot
--- before it (the previous day's end), so no score is used before it existed. Consecutive
--- moments with the same stage are merged; backward moves (decayed, recycled, disqualified) stay
--- visible.
---
--- Stage at a moment, first match wins:
---   won / lost    every opportunity of the lead is closed (won if any was won)
---   opportunity   an opportunity is open
---   disqualified  sales' latest verdict is rejected
---   recycled      sales' latest verdict is recycle, in the current MQL cycle (a new cycle
---                 starting after the verdict makes the lead an MQL again)
---   recycled      an SQL without activity for recycle_after_inactive_days
---   sql           sales' latest assessment accepted and qualified the lead (BANT/MEDDIC minimum)
---                 and its combined score has met the SQL threshold since
---   mql           the lead meets the MQL thresholds (fit grade and combined score): an MQL cycle
---   nurture       it met them before and decayed below (a past MQL cycle)
---   nurture       nurture_after_days passed since creation without MQL
---   lead          otherwise
--- History before the first score snapshot (score_history_days) is not reconstructed.
+-- reason of the move and the MQL cycle. Consecutive moments with the same stage (see
+-- int_lead_stage_moments for the moments and the stage rules) are merged; backward moves
+-- (decayed, recycled, disqualified) stay visible.
 {%- set thresholds = scoring_config()['thresholds'] %}
 {%- set inactive_days = thresholds['recycle_after_inactive_days'] %}
 
 with
 
-leads as (
+stage_moments as (
 
-    -- Leads created after the as-of day do not exist yet on that day.
-    select
-        lead_id,
-        created_at
-    from {{ ref('stg_landing__leads') }}
-    where created_at < {{ as_of_end() }}
+    select * from {{ ref('int_lead_stage_moments') }}
 
 ),
 
-snapshots as (
-
-    select * from {{ ref('lead_score_snapshots') }}
-
-),
-
-score_changes as (
-
-    select * from {{ ref('int_lead_score_changes') }}
-
-),
-
-assessments as (
-
-    select * from {{ ref('int_assessments_evaluated') }}
-
-),
-
-opportunities as (
-
-    select * from {{ ref('stg_landing__opportunities') }}
-    where created_at < {{ as_of_end() }}
-
-),
-
--- The MQL cycles: from a day the lead meets the MQL thresholds after a day it did not (or its
--- first day) to the day before it no longer does, or its latest snapshot. Every such change is a
--- row of the score changes.
-mql_changes as (
-
-    select
-        lead_id,
-        as_of_date,
-        meets_mql_thresholds,
-        lead(as_of_date) over (partition by lead_id order by as_of_date) as next_change_date
-    from (
-        select
-            lead_id,
-            as_of_date,
-            meets_mql_thresholds,
-            lag(meets_mql_thresholds) over (
-                partition by lead_id order by as_of_date
-            ) as previous_meets_mql
-        from score_changes
-    ) as compared
-    where previous_meets_mql is null or meets_mql_thresholds != previous_meets_mql
-
-),
-
-mql_cycles as (
-
-    select
-        lead_id,
-        as_of_date as first_day,
-        coalesce(
-            cast({{ dbt.dateadd('day', -1, 'next_change_date') }} as date),
-            (select max(snapshots.as_of_date) from snapshots)
-        ) as last_day,
-        row_number() over (partition by lead_id order by as_of_date) as mql_cycle
-    from mql_changes
-    where meets_mql_thresholds
-
-),
-
--- A moment after the end of the first MQL cycle has a past cycle.
-first_mql_cycles as (
-
-    select
-        lead_id,
-        min(last_day) as last_day
-    from mql_cycles
-    group by lead_id
-
-),
-
-lead_opportunities as (
-
-    select
-        lead_id,
-        min(created_at) as opened_at,
-        case
-            when count(*) = count(closed_at) then max(closed_at)
-        end as closed_at,
-        max(case when is_won then 1 else 0 end) = 1 as is_won
-    from (
-        select
-            lead_id,
-            created_at,
-            is_won,
-            case when closed_at < {{ as_of_end() }} then closed_at end as closed_at
-        from opportunities
-    ) as known_opportunities
-    group by lead_id
-
-),
-
--- For each accepted, qualifying assessment: the first day from the assessment on whose score
--- meets the SQL threshold. Between two score changes the SQL threshold is met, or not, on
--- every day.
-sql_threshold_periods as (
-
-    select
-        lead_id,
-        as_of_date as first_day,
-        lead(as_of_date) over (partition by lead_id order by as_of_date) as next_change_date,
-        meets_sql_threshold
-    from score_changes
-
-),
-
-sql_ready as (
-
-    select
-        qualified.assessment_id,
-        min(
-            greatest(sql_threshold_periods.first_day, qualified.first_score_date)
-        ) as first_sql_score_date
-    from (
-        select
-            assessment_id,
-            lead_id,
-            -- The snapshot before the assessment counts: the end of the previous day.
-            cast({{ dbt.dateadd('day', -1, 'cast(assessed_at as date)') }} as date)
-                as first_score_date
-        from assessments
-        where is_sales_qualified
-    ) as qualified
-    inner join sql_threshold_periods
-        on
-            qualified.lead_id = sql_threshold_periods.lead_id
-            and sql_threshold_periods.meets_sql_threshold
-            and (
-                sql_threshold_periods.next_change_date is null
-                or qualified.first_score_date < sql_threshold_periods.next_change_date
-            )
-    group by qualified.assessment_id
-
-),
-
-nurture_timeouts as (
-
-    select
-        lead_id,
-        {{ dbt.dateadd('day', thresholds['nurture_after_days'], 'created_at') }} as nurture_at
-    from leads
-
-),
-
-moments as (
-
-    select
-        lead_id,
-        created_at as moment_at
-    from leads
-    union
-    select
-        lead_id,
-        nurture_at
-    from nurture_timeouts
-    union
-    select
-        lead_id,
-        {{ day_end('as_of_date') }}
-    from score_changes
-    union
-    select
-        lead_id,
-        assessed_at
-    from assessments
-    union
-    select
-        lead_id,
-        opened_at
-    from lead_opportunities
-    union
-    select
-        lead_id,
-        closed_at
-    from lead_opportunities
-    where closed_at is not null
-
-),
-
-known_moments as (
-
-    select
-        moments.lead_id,
-        moments.moment_at,
-        -- The latest snapshot at or before the moment: the end of the previous day.
-        cast({{ dbt.dateadd('day', -1, 'cast(moments.moment_at as date)') }} as date)
-            as snapshot_date
-    from moments
-    inner join leads
-        on moments.lead_id = leads.lead_id
-    where
-        moments.moment_at >= leads.created_at
-        -- The end of the as-of day counts: its snapshot decides the current stage.
-        and moments.moment_at <= {{ as_of_end() }}
-
-),
-
-moment_days as (
-
-    select distinct
-        lead_id,
-        snapshot_date
-    from known_moments
-
-),
-
--- The snapshots the moments read (a few per lead): the score history is not joined whole.
-moment_snapshots as (
-
-    select
-        snapshots.lead_id,
-        snapshots.as_of_date,
-        snapshots.combined_score,
-        snapshots.fit_grade,
-        snapshots.days_since_last_activity
-    from snapshots
-    inner join moment_days
-        on
-            snapshots.lead_id = moment_days.lead_id
-            and snapshots.as_of_date = moment_days.snapshot_date
-
-),
-
-latest_assessments as (
-
-    select
-        known_moments.lead_id,
-        known_moments.moment_at,
-        assessments.assessment_id,
-        assessments.assessed_at,
-        assessments.verdict,
-        assessments.framework,
-        assessments.criteria_met,
-        assessments.criteria_total,
-        assessments.is_sales_qualified,
-        row_number() over (
-            partition by known_moments.lead_id, known_moments.moment_at
-            order by assessments.assessed_at desc
-        ) as recency_rank
-    from known_moments
-    inner join assessments
-        on
-            known_moments.lead_id = assessments.lead_id
-            and known_moments.moment_at >= assessments.assessed_at
-
-),
-
-moment_facts as (
-
-    select
-        known_moments.lead_id,
-        known_moments.moment_at,
-        nurture_timeouts.nurture_at,
-        moment_snapshots.combined_score,
-        moment_snapshots.fit_grade,
-        moment_snapshots.days_since_last_activity,
-        current_cycle.mql_cycle as current_mql_cycle,
-        {{ day_end('current_cycle.first_day') }} as current_cycle_started_at,
-        coalesce(first_mql_cycles.last_day < known_moments.snapshot_date, false)
-            as has_past_mql_cycle,
-        latest_assessments.verdict,
-        latest_assessments.assessed_at,
-        latest_assessments.framework,
-        latest_assessments.criteria_met,
-        latest_assessments.criteria_total,
-        coalesce(latest_assessments.is_sales_qualified, false)
-        and sql_ready.first_sql_score_date <= known_moments.snapshot_date as is_sales_qualified,
-        lead_opportunities.opened_at <= known_moments.moment_at as has_opportunity,
-        lead_opportunities.closed_at <= known_moments.moment_at as is_closed,
-        lead_opportunities.is_won
-    from known_moments
-    left join moment_snapshots
-        on
-            known_moments.lead_id = moment_snapshots.lead_id
-            and known_moments.snapshot_date = moment_snapshots.as_of_date
-    left join mql_cycles as current_cycle
-        on
-            known_moments.lead_id = current_cycle.lead_id
-            and known_moments.snapshot_date
-            between current_cycle.first_day and current_cycle.last_day
-    left join first_mql_cycles
-        on known_moments.lead_id = first_mql_cycles.lead_id
-    left join latest_assessments
-        on
-            known_moments.lead_id = latest_assessments.lead_id
-            and known_moments.moment_at = latest_assessments.moment_at
-            and latest_assessments.recency_rank = 1
-    left join sql_ready
-        on latest_assessments.assessment_id = sql_ready.assessment_id
-    left join lead_opportunities
-        on known_moments.lead_id = lead_opportunities.lead_id
-    left join nurture_timeouts
-        on known_moments.lead_id = nurture_timeouts.lead_id
-
-),
-
--- Which stage rule applies at each moment (first match wins, see the header) ...
-ruled as (
+with_previous as (
 
     select
         *,
-        case
-            when is_closed and is_won then 'won'
-            when is_closed then 'lost'
-            when has_opportunity then 'opportunity'
-            when verdict = 'rejected' then 'disqualified'
-            when
-                verdict = 'recycle'
-                and (current_mql_cycle is null or current_cycle_started_at <= assessed_at)
-                then 'recycled_by_sales'
-            when
-                is_sales_qualified
-                and days_since_last_activity >= {{ inactive_days }}
-                then 'recycled_inactive'
-            when is_sales_qualified then 'sql'
-            when current_mql_cycle is not null then 'mql'
-            when has_past_mql_cycle then 'decayed'
-            when moment_at >= nurture_at then 'nurture_timeout'
-            else 'lead'
-        end as stage_rule
-    from moment_facts
+        lag(lifecycle_stage) over (
+            partition by lead_id order by moment_at
+        ) as previous_stage,
+        lag(current_mql_cycle) over (
+            partition by lead_id order by moment_at
+        ) as previous_mql_cycle
+    from stage_moments
 
 ),
 
--- ... and the stage and reason it gives.
-evaluated as (
+moves as (
+
+    select *
+    from with_previous
+    where
+        previous_stage is null
+        or previous_stage != lifecycle_stage
+        -- A new MQL cycle right after the previous one is a move too.
+        or (lifecycle_stage = 'mql' and previous_mql_cycle != current_mql_cycle)
+
+),
+
+-- The reason is written for the moves only: a text per moment would hold a few hundred
+-- megabytes in the window above at a million leads.
+explained as (
 
     select
         lead_id,
-        moment_at,
-        current_mql_cycle,
-        case stage_rule
-            when 'recycled_by_sales' then 'recycled'
-            when 'recycled_inactive' then 'recycled'
-            when 'decayed' then 'nurture'
-            when 'nurture_timeout' then 'nurture'
-            else stage_rule
-        end as lifecycle_stage,
+        lifecycle_stage,
+        previous_stage,
         case stage_rule
             when 'won' then 'opportunity won'
             when 'lost' then 'opportunity lost'
@@ -401,40 +70,10 @@ evaluated as (
             when 'nurture_timeout'
                 then 'no MQL within {{ thresholds["nurture_after_days"] }} days'
             else 'lead created'
-        end as stage_reason
-    from ruled
-
-),
-
-with_previous as (
-
-    select
-        *,
-        lag(lifecycle_stage) over (
-            partition by lead_id order by moment_at
-        ) as previous_stage,
-        lag(current_mql_cycle) over (
-            partition by lead_id order by moment_at
-        ) as previous_mql_cycle
-    from evaluated
-
-),
-
-moves as (
-
-    select
-        lead_id,
-        lifecycle_stage,
-        previous_stage,
-        stage_reason,
+        end as stage_reason,
         current_mql_cycle as mql_cycle,
         moment_at as entered_at
-    from with_previous
-    where
-        previous_stage is null
-        or previous_stage != lifecycle_stage
-        -- A new MQL cycle right after the previous one is a move too.
-        or (lifecycle_stage = 'mql' and previous_mql_cycle != current_mql_cycle)
+    from moves
 
 ),
 
@@ -449,7 +88,7 @@ stage_periods as (
         mql_cycle,
         entered_at,
         lead(entered_at) over (partition by lead_id order by entered_at) as exited_at
-    from moves
+    from explained
 
 ),
 
