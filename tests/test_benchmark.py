@@ -112,8 +112,10 @@ def test_a_failed_incremental_run_keeps_the_full_runs_figures(tmp_path):
     about = {key: _result(1_000_000, 1, 1, 1, 1)[key] for key in ("leads", "events", "seed")}
     about.update(as_of="2026-11-26", machine={}, duckdb_memory_limit="2GB", code_version="abc")
     error = RuntimeError("job failed (exit 1):\n  Out of Memory Error: failed to pin block\n")
-    failed = runner.failed_result(about, "incremental run", error, tmp_path / "absent.json")
-    failed["full"] = _result(1_000_000, 1479.3, 1, 1, 2.75)["full"]
+    full = _result(1_000_000, 1479.3, 1, 1, 2.75)["full"]
+    failed = runner.failed_result(
+        about, "incremental run", error, tmp_path / "absent.json", full=full
+    )
     text = report.render(runner.record(failed, tmp_path / "benchmarks.json"))
     assert "the incremental run failed: Out of Memory Error: failed to pin block" in text
     assert "the full run before it completed in 1,479.3 s (peak 2.75 GiB, " in text

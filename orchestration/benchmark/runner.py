@@ -173,9 +173,10 @@ def benchmark_size(leads: int, work_dir: Path, seed: int = 42) -> dict:
             [*job, str(run_dir / "incremental.json")], next_env, run_dir / "incremental.log"
         )
     except RuntimeError as error:
-        failure = failed_result(about, "incremental run", error, run_dir / "incremental.json")
-        failure["full"] = {**full_timings, **_as_dict(full)}
-        return failure
+        completed = {**full_timings, **_as_dict(full)}
+        return failed_result(
+            about, "incremental run", error, run_dir / "incremental.json", full=completed
+        )
     incremental_timings = json.loads((run_dir / "incremental.json").read_text())
 
     print("  floor (one DuckDB script over the landing files)", flush=True)
@@ -206,11 +207,11 @@ def benchmark_size(leads: int, work_dir: Path, seed: int = 42) -> dict:
     }
 
 
-def failed_result(about: dict, stage: str, error: Exception, timings_file: Path) -> dict:
-    """A size whose job did not finish: what failed and where, with the step timings so far.
-
-    When only the incremental run failed, the caller adds the full run's figures under "full".
-    """
+def failed_result(
+    about: dict, stage: str, error: Exception, timings_file: Path, full: dict | None = None
+) -> dict:
+    """A size whose job did not finish: what failed and where, with the step timings so far,
+    and the full run's figures (``full``) when only the incremental run failed."""
     lines = str(error).splitlines()
     reasons = [line.strip() for line in lines if "Error" in line and "Runtime Error" not in line]
     timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
@@ -224,6 +225,7 @@ def failed_result(about: dict, stage: str, error: Exception, timings_file: Path)
             "steps": timings.get("steps", {}),
             "dbt_models": timings.get("dbt_models", {}),
         },
+        **({"full": full} if full else {}),
     }
 
 
