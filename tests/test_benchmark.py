@@ -108,6 +108,16 @@ def test_a_size_whose_job_failed_is_reported_apart(tmp_path):
     assert "| 2,000,000 | 20.0 |" not in text  # nor in the growth table
 
 
+def test_a_run_stopped_by_a_quality_gate_names_the_check(tmp_path):
+    about = {key: _result(2_000_000, 1, 1, 1, 1)[key] for key in ("leads", "events", "seed")}
+    timings = tmp_path / "incremental.json"
+    gate = "check great_expectations on marts/leads failed   leads_mart/expect_... on lead_id"
+    timings.write_text(json.dumps({"wall_seconds": 509.2, "failed_checks": [gate]}))
+    error = RuntimeError("job failed (exit 1):\nNo dagster instance configuration file")
+    failed = runner.failed_result(about, "incremental run", error, timings)
+    assert failed["failed"]["reason"] == gate
+
+
 def test_a_failed_incremental_run_keeps_the_full_runs_figures(tmp_path):
     about = {key: _result(1_000_000, 1, 1, 1, 1)[key] for key in ("leads", "events", "seed")}
     about.update(as_of="2026-11-26", machine={}, duckdb_memory_limit="2GB", code_version="abc")

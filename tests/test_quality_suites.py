@@ -7,9 +7,12 @@ import subprocess
 import sys
 
 import duckdb
+import great_expectations as gx
+import great_expectations.expectations as gxe
 import pandas as pd
 import pytest
 
+from data_quality.expectations import SCORE_COLUMNS, row_count_frame, row_count_suite
 from data_quality.gates import GateSettings, GateSettingsError, RowCountChange, load_gate_settings
 from data_quality.suites import (
     leads_mart,
@@ -23,6 +26,7 @@ from data_quality.suites import (
 from data_quality.validate import validate
 from orchestration.ingest.contract import ENTITIES, EVENT_TYPES
 from orchestration.quality import checks
+from orchestration.quality.alerts import describe_failure
 from orchestration.quality.checks import GateRun, raw_suite
 from orchestration.resources import QualityArea
 from orchestration.scoring.rules import load_scoring_config
@@ -164,7 +168,7 @@ def _mart(**overrides) -> pd.DataFrame:
 
 
 def test_leads_mart_catches_unknown_stages_scores_out_of_bounds_and_size_jumps():
-    suite = leads_mart.build_suite(BOUNDS, None)
+    suite = leads_mart.build_suite(BOUNDS)
     assert _failures(suite, _mart()) == {}
     failures = _failures(
         suite, _mart(lifecycle_stage=["mql", "zombie"], behavioural_score=[76, 10]), ["lead_id"]
@@ -175,8 +179,10 @@ def test_leads_mart_catches_unknown_stages_scores_out_of_bounds_and_size_jumps()
     assert failures[("expect_column_values_to_be_between", "behavioural_score")] == [
         "L1: behavioural_score=76"
     ]
-    shrunk = leads_mart.build_suite(BOUNDS, RowCountChange(0.95, 1.5).bounds(10))
-    assert list(_failures(shrunk, _mart())) == [("expect_table_row_count_to_be_between", None)]
+    shrunk = row_count_suite("leads_mart_row_count", RowCountChange(0.95, 1.5).bounds(10))
+    assert _failures(shrunk, row_count_frame(2)) == {
+        ("expect_column_values_to_be_between", "row_count"): ["2"]
+    }
 
 
 def test_score_snapshots_and_stage_history_catch_their_faults():
@@ -259,7 +265,7 @@ def _published(**overrides) -> pd.DataFrame:
     ],
 )
 def test_publish_list_catches_leads_sales_must_not_get(fault, overrides, expectation, column):
-    suite = publish_list.build_suite(BOUNDS, None)
+    suite = publish_list.build_suite(BOUNDS)
     clean = _published(territory=["emea_north", "apac", "latam"])
     assert _failures(suite, clean) == {}
     frame = (
@@ -275,10 +281,11 @@ def test_publish_list_size_is_checked_against_the_last_good_run():
     assert change.bounds(None) is None
     assert change.bounds(10) is None  # too small a list to judge by ratio
     assert change.bounds(30) == (9, 90)
-    suite = publish_list.build_suite(BOUNDS, change.bounds(30))
-    assert list(_failures(suite, _published(territory=["a", "b", "c"]))) == [
-        ("expect_table_row_count_to_be_between", None)
-    ]
+    suite = row_count_suite("publish_list_row_count", change.bounds(30))
+    assert _failures(suite, row_count_frame(30)) == {}
+    assert _failures(suite, row_count_frame(3)) == {
+        ("expect_column_values_to_be_between", "row_count"): ["3"]
+    }
 
 
 def test_the_gates_file_is_validated(tmp_path):
@@ -331,6 +338,49 @@ def test_a_large_query_is_validated_in_slices_with_the_result_of_one_frame(tmp_p
     )
     assert (sliced.rows, sliced.failed, sliced.success) == (50, 2, False)
     assert sliced.evaluated == whole.evaluated
+
+
+def test_a_sliced_table_has_its_size_checked_on_the_whole_count(tmp_path, monkeypatch):
+    # A second run over a table larger than one frame: the last good run had 50 leads.
+    con = duckdb.connect()
+    scores = ", ".join(f"10 as {column}" for column in SCORE_COLUMNS)
+    con.execute(
+        "create schema marts; create table marts.leads as select 'L' || i as lead_id, "
+        f"'mql' as lifecycle_stage, 'B' as fit_grade, {scores} from range(50) as r(i)"
+    )
+    con.execute(checks.ROW_COUNTS_DDL)
+    con.execute("insert into quality.gate_row_counts values ('leads', 'before', 50, now())")
+    settings = GateSettings(row_count_change={"leads": RowCountChange(0.95, 1.5)})
+    quality = QualityArea(path=str(tmp_path), gates_file=str(tmp_path / "gates.yml"))
+    monkeypatch.setattr(checks, "FRAME_ROWS", 7)
+
+    passed = checks._leads_mart(GateRun(con, "same size", settings, quality))
+    assert [(summary.suite, summary.rows, summary.success) for summary in passed] == [
+        ("leads_mart", 50, True),
+        ("leads_mart_row_count", 1, True),
+    ]
+
+    con.execute("delete from marts.leads where lead_id >= 'L3'")  # L0-L2 and L10-L29 are left
+    shrunk = checks._leads_mart(GateRun(con, "shrunk", settings, quality))
+    assert [summary.success for summary in shrunk] == [True, False]
+    assert describe_failure({"suite": "leads_mart_row_count", **shrunk[1].failures[0]}) == (
+        "leads_mart_row_count/expect_column_values_to_be_between on row_count: "
+        "1 rows outside min_value=47.0, max_value=75.0, e.g. ['23']"
+    )
+
+
+def test_a_size_expectation_is_refused_in_a_sliced_suite(tmp_path, monkeypatch):
+    con = duckdb.connect()
+    con.execute("create table events as select 'E' || i as event_id from range(20) as r(i)")
+    suite = gx.ExpectationSuite(
+        name="sized", expectations=[gxe.ExpectTableRowCountToBeBetween(min_value=20)]
+    )
+    quality = QualityArea(path=str(tmp_path), gates_file=str(tmp_path / "gates.yml"))
+    run = GateRun(con, "run", GateSettings(), quality)
+    assert run.validate_query(suite, "select * from events", ["event_id"]).success
+    monkeypatch.setattr(checks, "FRAME_ROWS", 7)
+    with pytest.raises(ValueError, match="validate_row_count"):
+        run.validate_query(suite, "select * from events", ["event_id"])
 
 
 # Frees about 250 MB of small heap blocks below a block still in use, which glibc keeps.

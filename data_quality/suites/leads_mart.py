@@ -8,7 +8,6 @@ from data_quality.expectations import (
     SCORE_COLUMNS,
     STAGES,
     ScoreBounds,
-    row_count_within,
     scores_within,
 )
 
@@ -18,9 +17,7 @@ FRAME_SQL = (
 KEY = ["lead_id"]
 
 
-def build_suite(
-    score_bounds: ScoreBounds, allowed_rows: tuple[int, int] | None
-) -> gx.ExpectationSuite:
+def build_suite(score_bounds: ScoreBounds) -> gx.ExpectationSuite:
     return gx.ExpectationSuite(
         name="leads_mart",
         expectations=[
@@ -30,6 +27,5 @@ def build_suite(
             gxe.ExpectColumnValuesToBeInSet(column="lifecycle_stage", value_set=list(STAGES)),
             gxe.ExpectColumnValuesToBeInSet(column="fit_grade", value_set=list(FIT_GRADES)),
             *scores_within(score_bounds, SCORE_COLUMNS),
-            *row_count_within(allowed_rows),
         ],
     )

@@ -10,7 +10,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 from great_expectations.expectations.row_conditions import Column
 
-from data_quality.expectations import ScoreBounds, row_count_within, scores_within
+from data_quality.expectations import ScoreBounds, scores_within
 
 FRAME_SQL = """
     with privacy as (
@@ -47,9 +47,7 @@ FRAME_SQL = """
 KEY = ["lead_id"]
 
 
-def build_suite(
-    score_bounds: ScoreBounds, allowed_rows: tuple[int, int] | None
-) -> gx.ExpectationSuite:
+def build_suite(score_bounds: ScoreBounds) -> gx.ExpectationSuite:
     return gx.ExpectationSuite(
         name="publish_list",
         expectations=[
@@ -66,6 +64,5 @@ def build_suite(
             ),
             gxe.ExpectColumnValuesToNotBeNull(column="sql_at"),
             *scores_within(score_bounds, ["combined_score", "engagement_score"]),
-            *row_count_within(allowed_rows),
         ],
     )

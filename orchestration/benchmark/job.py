@@ -18,6 +18,7 @@ def main(output: Path) -> int:
     import dagster as dg
 
     from orchestration.cli import execute_daily_job
+    from orchestration.quality.alerts import describe_check
 
     started = time.perf_counter()
     result = execute_daily_job(log_level="CRITICAL")
@@ -48,6 +49,9 @@ def main(output: Path) -> int:
                 "dbt_models": dbt_models,
                 "checks_passed": sum(check.passed for check in checks),
                 "checks": len(checks),
+                "failed_checks": [
+                    " ".join(describe_check(check)) for check in checks if not check.passed
+                ],
             },
             indent=1,
         )

@@ -215,6 +215,7 @@ def failed_result(
     lines = str(error).splitlines()
     reasons = [line.strip() for line in lines if "Error" in line and "Runtime Error" not in line]
     timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
+    reasons = timings.get("failed_checks", []) + reasons
     return {
         **about,
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

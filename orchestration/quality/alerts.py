@@ -40,6 +40,8 @@ def describe_failure(failure: dict) -> str:
         size = f": observed {failure['observed_value']}"
         if failure.get("expected"):
             size += f", expected {failure['expected']}"
+    elif (failure.get("expected") or "").startswith(("min_value", "max_value")):
+        size += f" outside {failure['expected']}"  # a short bound, unlike a value set
     examples = failure.get("examples") or []
     shown = f", e.g. {examples[:EXAMPLES_PER_FAILURE]}" if examples else ""
     suite = f"{failure['suite']}/" if failure.get("suite") else ""

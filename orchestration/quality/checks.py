@@ -7,7 +7,8 @@ Frames stay bounded: raw tables are checked on the rows this run loaded, events 
 rows plus one aggregate, marts on the columns the suite needs; and a query of more than
 FRAME_ROWS rows (a first load holds the whole event history) is validated in slices of rows
 split by a hash of the key, so a key's rows meet in one slice and uniqueness holds across them.
-Shares (a `mostly`) are then checked per slice of about FRAME_ROWS rows.
+Shares (a `mostly`) are then checked per slice of about FRAME_ROWS rows; a table's size is
+checked once, on its count (data_quality.expectations.row_count_suite).
 """
 
 from collections.abc import Callable
@@ -21,6 +22,7 @@ import pandas as pd
 import pyarrow
 from dagster_duckdb import DuckDBResource
 
+from data_quality.expectations import row_count_frame, row_count_suite
 from data_quality.gates import GateSettings, GateSettingsError, load_gate_settings
 from data_quality.suites import (
     leads_mart,
@@ -100,6 +102,12 @@ class GateRun:
         slices = -(-self.row_count(sql, **params) // FRAME_ROWS)
         if slices <= 1 or not key:
             return self.validate(suite, self.frame(sql, **params), key)
+        whole_table = [e.expectation_type for e in suite.expectations if _is_table_level(e)]
+        if whole_table:
+            raise ValueError(
+                f"suite {suite.name} is validated in {slices} slices, so its {whole_table} would "
+                "judge each slice as if it were the table: check the size with validate_row_count"
+            )
         hashed = f"hash({', '.join(quote(column) for column in key)}) % {slices}"
         summaries = []
         for part in range(slices):
@@ -108,6 +116,13 @@ class GateRun:
             del frame
             return_freed_memory()
         return merge_summaries(summaries)
+
+    def validate_row_count(
+        self, name: str, rows: int, allowed: tuple[int | None, int | None] | None
+    ) -> list[ValidationSummary]:
+        if allowed is None:
+            return []
+        return [self.validate(row_count_suite(name, allowed), row_count_frame(rows))]
 
     def allowed_rows(self, table: str, current_rows: int) -> tuple[int, int] | None:
         """Row-count bounds from the last passing gate on ``table``; remembers today's count."""
@@ -129,6 +144,10 @@ class GateRun:
             "insert into quality.gate_row_counts values (?, ?, ?, now())",
             [[table, self.run_id, rows] for table, rows in self.row_counts.items()],
         )
+
+
+def _is_table_level(expectation) -> bool:
+    return expectation.expectation_type.startswith("expect_table_")
 
 
 Validations = Callable[[GateRun], list[ValidationSummary]]
@@ -271,18 +290,21 @@ def _staged_events(run: GateRun) -> list[ValidationSummary]:
 
 def _leads_mart(run: GateRun) -> list[ValidationSummary]:
     rows = run.row_count(leads_mart.FRAME_SQL)
-    suite = leads_mart.build_suite(
-        load_scoring_config().score_bounds(), run.allowed_rows("leads", rows)
-    )
-    return [run.validate_query(suite, leads_mart.FRAME_SQL, leads_mart.KEY)]
+    suite = leads_mart.build_suite(load_scoring_config().score_bounds())
+    return [
+        run.validate_query(suite, leads_mart.FRAME_SQL, leads_mart.KEY),
+        *run.validate_row_count("leads_mart_row_count", rows, run.allowed_rows("leads", rows)),
+    ]
 
 
 def _score_snapshots(run: GateRun) -> list[ValidationSummary]:
     suite = score_snapshots.build_suite(load_scoring_config().score_bounds())
+    rows = run.row_count(score_snapshots.FRAME_SQL, as_of_date=run.as_of)
     return [
         run.validate_query(
             suite, score_snapshots.FRAME_SQL, score_snapshots.KEY, as_of_date=run.as_of
-        )
+        ),
+        *run.validate_row_count("score_snapshots_row_count", rows, score_snapshots.ALLOWED_ROWS),
     ]
 
 
@@ -294,10 +316,14 @@ def _stage_history(run: GateRun) -> list[ValidationSummary]:
 
 def _publish_list(run: GateRun) -> list[ValidationSummary]:
     frame = run.frame(publish_list.FRAME_SQL, as_of_end=run.as_of_end)
-    suite = publish_list.build_suite(
-        load_scoring_config().score_bounds(), run.allowed_rows("sql_publish_list", len(frame))
-    )
-    return [run.validate(suite, frame, key=publish_list.KEY)]
+    suite = publish_list.build_suite(load_scoring_config().score_bounds())
+    rows = len(frame)
+    return [
+        run.validate(suite, frame, key=publish_list.KEY),
+        *run.validate_row_count(
+            "publish_list_row_count", rows, run.allowed_rows("sql_publish_list", rows)
+        ),
+    ]
 
 
 def build_quality_checks() -> list[dg.AssetChecksDefinition]:
