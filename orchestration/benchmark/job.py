@@ -50,7 +50,9 @@ def main(output: Path) -> int:
                 "checks_passed": sum(check.passed for check in checks),
                 "checks": len(checks),
                 "failed_checks": [
-                    " ".join(describe_check(check)) for check in checks if not check.passed
+                    "; ".join(line.strip() for line in describe_check(check))
+                    for check in checks
+                    if not check.passed
                 ],
             },
             indent=1,

@@ -95,11 +95,12 @@ class GateRun:
         return self.con.execute(f"select count(*) from ({sql}) as counted", params).fetchone()[0]
 
     def validate_query(
-        self, suite, sql: str, key: list[str] | tuple, **params
+        self, suite, sql: str, key: list[str] | tuple, rows: int | None = None, **params
     ) -> ValidationSummary:
         """Validate the rows of ``sql``, in slices of about FRAME_ROWS rows by a hash of
-        ``key``."""
-        slices = -(-self.row_count(sql, **params) // FRAME_ROWS)
+        ``key``; ``rows`` is their count when the caller has it already."""
+        rows = self.row_count(sql, **params) if rows is None else rows
+        slices = -(-rows // FRAME_ROWS)
         if slices <= 1 or not key:
             return self.validate(suite, self.frame(sql, **params), key)
         whole_table = [e.expectation_type for e in suite.expectations if _is_table_level(e)]
@@ -292,7 +293,7 @@ def _leads_mart(run: GateRun) -> list[ValidationSummary]:
     rows = run.row_count(leads_mart.FRAME_SQL)
     suite = leads_mart.build_suite(load_scoring_config().score_bounds())
     return [
-        run.validate_query(suite, leads_mart.FRAME_SQL, leads_mart.KEY),
+        run.validate_query(suite, leads_mart.FRAME_SQL, leads_mart.KEY, rows),
         *run.validate_row_count("leads_mart_row_count", rows, run.allowed_rows("leads", rows)),
     ]
 
@@ -302,7 +303,7 @@ def _score_snapshots(run: GateRun) -> list[ValidationSummary]:
     rows = run.row_count(score_snapshots.FRAME_SQL, as_of_date=run.as_of)
     return [
         run.validate_query(
-            suite, score_snapshots.FRAME_SQL, score_snapshots.KEY, as_of_date=run.as_of
+            suite, score_snapshots.FRAME_SQL, score_snapshots.KEY, rows, as_of_date=run.as_of
         ),
         *run.validate_row_count("score_snapshots_row_count", rows, score_snapshots.ALLOWED_ROWS),
     ]
