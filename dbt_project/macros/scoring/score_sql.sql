@@ -68,11 +68,12 @@ from facts
 
 
 {#- The score ledger of `scoring` for the lead-days of `lead_days` (as_of_date, lead_id and the
-    timing columns), with the profile columns of `profiles` (one row per lead) and the categorized
-    `events` (`profiles_by_day`: one row per lead and profile_date, the day of `lead_days`): per
-    lead, day and rule that counted, the raw points, the decay factor and the points
+    timing columns), with the profile columns of `profiles` (one row per lead;
+    `profiles_by_day`: one row per lead and profile_date, the day of `lead_days`) and the
+    behavioural rule matches of `rule_activity` (event_rule_activity_sql of the same `scoring`):
+    per lead, day and rule that counted, the raw points, the decay factor and the points
     counted; plus one row per dimension cap or floor applied. -#}
-{% macro score_ledger_sql(scoring, lead_days, profiles, events, profiles_by_day=false) %}
+{% macro score_ledger_sql(scoring, lead_days, profiles, rule_activity, profiles_by_day=false) %}
 {%- set caps = scoring['dimension_caps'] %}
 with
 
@@ -146,10 +147,10 @@ rule_matches as (
             as_of_date,
             lead_id,
             rule_id,
-            count(*) as event_count,
-            count(*) * max(points) as raw_points,
+            sum(event_count) as event_count,
+            sum(event_count) * max(points) as raw_points,
             sum(decayed_points) as decayed_points
-        from ({{ event_rule_days_sql(scoring, lead_days, events) }}) as event_days
+        from ({{ event_rule_days_sql(lead_days, rule_activity) }}) as event_days
         group by as_of_date, lead_id, rule_id
     ) as rule_days
     inner join {{ lead_days }} as lead_days
@@ -170,13 +171,13 @@ rule_matches as (
     where 1 = 0
     union all
     select
-        cast(occurred_at as date) as as_of_date,
+        activity_date as as_of_date,
         lead_id,
         cast(null as {{ dbt.type_string() }}) as rule_id,
         0 as event_count,
         0 as raw_points,
         cast(0 as {{ type_double() }}) as decayed_points
-    from {{ events }}
+    from {{ rule_activity }}
     where 1 = 0
 
 ),
@@ -306,49 +307,83 @@ union all
 select {{ ledger_columns | join(', ') }} from dimension_adjustments
 {% endmacro %}
 
-{#- Behavioural rules of `scoring` on the days of `lead_days`: one row per event that matches a
-    rule and day the event counts on (within the rule's lookback_days up to the end of the day),
-    with the rule's raw points and the points decayed by the event's age (half_life_days). Events
-    are matched to the distinct days (a range join on a handful of days, not a join on every
-    lead-day per rule); callers aggregate and keep the lead-days that exist. -#}
-{% macro event_rule_days_sql(scoring, lead_days, events) %}
+{#- Behavioural rules of `scoring` per lead, day and rule, from the categorized `events`: the
+    matching events (event_count), the rule's points and half-life, the sum of each event's decay
+    to the end of its own day (decayed_events; one per event without a half-life) and the first
+    day the events no longer count (counts_until_date: the day plus lookback_days). An event
+    counts on the days up to the end of its lookback (occurred_at + lookback_days >= the day's
+    end, which is the same as activity_date + lookback_days > as_of_date), so a score day reads
+    one row per lead, rule and active day instead of every event. -#}
+{% macro event_rule_activity_sql(scoring, events) %}
 select
-    score_days.as_of_date,
-    matching_events.lead_id,
-    matching_events.rule_id,
-    matching_events.points,
-    matching_events.points * coalesce(power(
-        0.5,
-        {{ dbt.datediff('matching_events.occurred_at', day_end('score_days.as_of_date'), 'second') }}
-        / (86400.0 * matching_events.half_life_days)
-    ), 1.0) as decayed_points
+    lead_id,
+    activity_date,
+    rule_id,
+    points,
+    half_life_days,
+    counts_until_date,
+    count(*) as event_count,
+    sum(decayed_to_day_end) as decayed_events
 from (
     {%- for rule in scoring['rules'] if rule.context == 'event' %}
     select
         lead_id,
-        occurred_at,
+        cast(occurred_at as date) as activity_date,
         '{{ rule.id }}' as rule_id,
         {{ rule.points }} as points,
-        {{ dbt.dateadd('day', rule.lookback_days, 'occurred_at') }} as counts_until,
-        cast({{ rule.half_life_days or 'null' }} as {{ type_double() }}) as half_life_days
+        cast({{ rule.half_life_days or 'null' }} as {{ type_double() }}) as half_life_days,
+        cast({{ dbt.dateadd('day', rule.lookback_days, 'cast(occurred_at as date)') }} as date)
+            as counts_until_date,
+        {%- if rule.half_life_days %}
+        power(
+            0.5,
+            {{ dbt.datediff('occurred_at', day_end('cast(occurred_at as date)'), 'second') }}
+            / (86400.0 * {{ rule.half_life_days }})
+        )
+        {%- else %}
+        cast(1.0 as {{ type_double() }})
+        {%- endif %} as decayed_to_day_end
     from {{ events }}
     where {{ rule.condition }}
     union all
     {%- endfor %}
+    {#- An empty select keeps the union valid whatever the rules. #}
     select
         lead_id,
-        occurred_at,
+        cast(occurred_at as date) as activity_date,
         cast(null as {{ dbt.type_string() }}) as rule_id,
         0 as points,
-        occurred_at as counts_until,
-        cast(null as {{ type_double() }}) as half_life_days
+        cast(null as {{ type_double() }}) as half_life_days,
+        cast(occurred_at as date) as counts_until_date,
+        cast(0 as {{ type_double() }}) as decayed_to_day_end
     from {{ events }}
     where 1 = 0
 ) as matching_events
+group by lead_id, activity_date, rule_id, points, half_life_days, counts_until_date
+{% endmacro %}
+
+{#- Behavioural rule matches (`rule_activity`, from event_rule_activity_sql) on the days of
+    `lead_days`: per day, lead, rule and active day whose events still count that day, the events,
+    the rule's points and the points decayed by age (a further half per half_life_days whole days
+    after their own day). Matched to the distinct days (a range join on a handful of days, not a
+    join on every lead-day); callers aggregate and keep the lead-days that exist. -#}
+{% macro event_rule_days_sql(lead_days, rule_activity) %}
+select
+    score_days.as_of_date,
+    rule_activity.lead_id,
+    rule_activity.rule_id,
+    rule_activity.event_count,
+    rule_activity.points,
+    rule_activity.points * rule_activity.decayed_events * coalesce(power(
+        0.5,
+        {{ dbt.datediff('rule_activity.activity_date', 'score_days.as_of_date', 'day') }}
+        / rule_activity.half_life_days
+    ), 1.0) as decayed_points
+from {{ rule_activity }} as rule_activity
 inner join (select distinct as_of_date from {{ lead_days }}) as score_days
     on
-        matching_events.occurred_at < {{ day_end('score_days.as_of_date') }}
-        and matching_events.counts_until >= {{ day_end('score_days.as_of_date') }}
+        rule_activity.activity_date <= score_days.as_of_date
+        and rule_activity.counts_until_date > score_days.as_of_date
 {% endmacro %}
 
 {#- The four dimension scores per lead and day of `lead_days`, capped and floored as in the
@@ -358,7 +393,7 @@ inner join (select distinct as_of_date from {{ lead_days }}) as score_days
     Columns as_of_date, lead_id, demographic_score, firmographic_score, behavioural_score,
     timing_score: what score_summary_sql reads as `dimension_scores`. The dbt test
     assert_score_ledger_sums_to_the_score holds it to the ledger. -#}
-{% macro dimension_scores_sql(scoring, lead_days, profiles, events) %}
+{% macro dimension_scores_sql(scoring, lead_days, profiles, rule_activity) %}
 {%- set caps = scoring['dimension_caps'] %}
 {%- set dimensions = ['demographic', 'firmographic', 'behavioural', 'timing'] %}
 {%- set contexts = {
@@ -404,7 +439,7 @@ event_points as (
         {%- for rule in contexts['event'] %},
         sum(case when rule_id = '{{ rule.id }}' then decayed_points end) as rule__{{ rule.id }}
         {%- endfor %}
-    from ({{ event_rule_days_sql(scoring, lead_days, events) }}) as event_days
+    from ({{ event_rule_days_sql(lead_days, rule_activity) }}) as event_days
     group by as_of_date, lead_id
 
 ),

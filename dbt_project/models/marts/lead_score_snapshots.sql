@@ -26,9 +26,9 @@ profiles as (
 
 ),
 
-events as (
+rule_activity as (
 
-    select * from {{ ref('int_events_categorized') }}
+    select * from {{ ref('int_lead_rule_activity_dates') }}
 
 ),
 
@@ -49,7 +49,7 @@ lead_days as (
 
 lead_dimension_scores as (
 
-    {{ dimension_scores_sql(scoring_config(), 'lead_days', 'profiles', 'events') }}
+    {{ dimension_scores_sql(scoring_config(), 'lead_days', 'profiles', 'rule_activity') }}
 
 ),
 

@@ -29,9 +29,9 @@ profiles as (
 
 ),
 
-events as (
+rule_activity as (
 
-    select * from {{ ref('int_events_categorized') }}
+    select * from {{ ref('int_lead_rule_activity_dates') }}
 
 ),
 
@@ -52,7 +52,7 @@ lead_days as (
 
 ledger as (
 
-    {{ score_ledger_sql(scoring_config(), 'lead_days', 'profiles', 'events') }}
+    {{ score_ledger_sql(scoring_config(), 'lead_days', 'profiles', 'rule_activity') }}
 
 ),
 

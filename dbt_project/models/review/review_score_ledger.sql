@@ -24,10 +24,20 @@ events as (
 ),
 
 {% for config in configs %}
+rule_activity_{{ loop.index }} as (
+
+    {{ event_rule_activity_sql(config['scoring'], 'events') }}
+
+),
+
 ledger_{{ loop.index }} as (
 
     {{ score_ledger_sql(
-        config['scoring'], 'decision_facts', 'profiles', 'events', profiles_by_day=true
+        config['scoring'],
+        'decision_facts',
+        'profiles',
+        'rule_activity_' ~ loop.index,
+        profiles_by_day=true
     ) }}
 
 ),
