@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime
 
 import duckdb
 import great_expectations as gx
@@ -313,13 +314,18 @@ def test_a_large_query_is_validated_in_slices_with_the_result_of_one_frame(tmp_p
         "timestamp '2026-06-01' as occurred_at from range(50) as r(i)"
     )
     suite = staged_events.build_suite(list(EVENT_TYPES))
-    sql = "select * from events"
+    sql = "select * from events where occurred_at < $before"
     quality = QualityArea(path=str(tmp_path), gates_file=str(tmp_path / "gates.yml"))
     run = GateRun(con, "run", GateSettings(), quality)
-    whole = run.validate_query(suite, sql, staged_events.KEY)
+    before = datetime(2026, 6, 2)
+    whole = run.validate_query(suite, sql, staged_events.KEY, before=before)
 
     monkeypatch.setattr(checks, "FRAME_ROWS", 7)
-    sliced = run.validate_query(suite, sql, staged_events.KEY)
+    sliced = run.validate_query(suite, sql, staged_events.KEY, before=before)
+    # The slices were read from one temp table, which is gone.
+    assert not con.execute(
+        "select * from duckdb_tables() where table_name = ?", [checks.SLICED_ROWS]
+    ).fetchall()
 
     def failures(summary):
         return {

@@ -53,6 +53,7 @@ from orchestration.scoring.rules import load_scoring_config
 
 GATE_CHECK_NAME = "great_expectations"
 FRAME_ROWS = 1_000_000
+SLICED_ROWS = "_gate_sliced_rows"
 # Row counts of passing gates: the baseline of the row_count_change limits.
 ROW_COUNTS_DDL = """
 create schema if not exists quality;
@@ -109,13 +110,26 @@ class GateRun:
                 f"suite {suite.name} is validated in {slices} slices, so its {whole_table} would "
                 "judge each slice as if it were the table: check the size with validate_row_count"
             )
+        # The query runs once into a temp table ordered by slice (DuckDB spills it beyond its
+        # memory limit), so each slice reads its own row groups instead of running the query
+        # again: at 20 million events, 0.5 s a slice instead of 2 s.
         hashed = f"hash({', '.join(quote(column) for column in key)}) % {slices}"
+        self.con.execute(
+            f"create or replace temp table {SLICED_ROWS} as select *, {hashed} as _gate_slice"
+            f" from ({sql}) as rows order by _gate_slice",
+            params,
+        )
         summaries = []
-        for part in range(slices):
-            frame = self.frame(f"select * from ({sql}) as rows where {hashed} = {part}", **params)
-            summaries.append(self.validate(suite, frame, key))
-            del frame
-            return_freed_memory()
+        try:
+            for part in range(slices):
+                frame = self.frame(
+                    f"select * exclude (_gate_slice) from {SLICED_ROWS} where _gate_slice = {part}"
+                )
+                summaries.append(self.validate(suite, frame, key))
+                del frame
+                return_freed_memory()
+        finally:
+            self.con.execute(f"drop table if exists {SLICED_ROWS}")
         return merge_summaries(summaries)
 
     def validate_row_count(
