@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from dagster_duckdb import DuckDBResource
 
-from orchestration.ingest.assets import build_ingest_assets
+from orchestration.ingest.assets import build_ingest_assets, erased_leads
 from orchestration.ingest.contract import ENTITIES
 from orchestration.resources import LandingZone
 
@@ -273,3 +273,52 @@ def test_a_file_duckdb_cannot_read_is_reported_not_loaded(landing, tmp_path):
         warehouse, "select status from raw._ingested_files where source_file like '%broken%'"
     ) == [("unreadable",)]
     assert [row[2] for row in rejects(warehouse, "leads")] == ["unreadable_file"]
+
+
+def test_an_erased_leads_quarantined_rows_lose_their_text_and_others_keep_it(landing, tmp_path):
+    write(
+        landing,
+        "events/events.jsonl",
+        "\n".join(
+            [
+                # L1's row rejected for its type, and a broken line that names L1.
+                '{"event_id":"E1","lead_id":"L1","event_type":"teleport",'
+                '"occurred_at":"2026-05-02T00:00:00Z","page_url":"https://x.io/a@x.io"}',
+                '{"event_id":"E2","lead_id":"L1", broken',
+                # L2's rejected row and broken line stay as they were.
+                '{"event_id":"E3","lead_id":"L2","event_type":"teleport",'
+                '"occurred_at":"2026-05-02T00:00:00Z"}',
+                '{"event_id":"E4","lead_id":"L2", broken',
+            ]
+        )
+        + "\n",
+    )
+    write(
+        landing,
+        "privacy_requests/requests.csv",
+        "request_type,requested_at,lead_id\nerasure,2026-05-03T00:00:00Z,L1\n",
+    )
+    warehouse = tmp_path / "warehouse.duckdb"
+
+    result = dg.materialize(
+        [*build_ingest_assets(), erased_leads],
+        resources={
+            "warehouse": DuckDBResource(database=str(warehouse)),
+            "landing": LandingZone(path=str(landing)),
+        },
+    )
+
+    assert result.success
+    redacted = result.asset_materializations_for_node("raw__erased_leads")[0].metadata
+    assert redacted["rows_redacted"].value["raw.events_rejects"] == 2
+    kept = query(
+        warehouse,
+        "select coalesce(_row_number, _line_number), reason_code, record is not null"
+        " from raw.events_rejects order by 1",
+    )
+    assert kept == [
+        (1, "unaccepted_value", False),
+        (2, "malformed_line", False),
+        (3, "unaccepted_value", True),
+        (4, "malformed_line", True),
+    ]

@@ -69,7 +69,9 @@ def apply_erasure_requests(con: duckdb.DuckDBPyConnection) -> dict:
         redacted[table] = con.execute(
             f"update {table} set {assignments} where {erased} and ({filled})"
         ).fetchone()[0]
-    # Quarantined rows keep the raw record text: drop the text of the erased leads' rows.
+    # Quarantined rows keep the raw record text: drop the text of the erased leads' rows. A
+    # record names its lead in its lead_id field (a join, linear in the rows); a malformed line
+    # is text that may hold the id anywhere (a search, but only in those few rows).
     for table in [
         name
         for (name,) in con.execute(
@@ -77,11 +79,17 @@ def apply_erasure_requests(con: duckdb.DuckDBPyConnection) -> dict:
             "where schema_name = 'raw' and table_name like '%\\_rejects' escape '\\'"
         ).fetchall()
     ]:
-        redacted[table] = con.execute(
-            f"update {table} set record = null, _extra_columns = null where record is not null "
-            "and exists (select 1 from raw.erased_leads as erased "
-            "where contains(record, '\"' || erased.lead_id || '\"'))"
-        ).fetchone()[0]
+        redact = f"update {table} set record = null, _extra_columns = null where record is not null"
+        redacted[table] = (
+            con.execute(
+                f"{redact} and json_extract_string(record, '$.lead_id') in "
+                "(select lead_id from raw.erased_leads)"
+            ).fetchone()[0]
+            + con.execute(
+                f"{redact} and reason_code = 'malformed_line' and exists "
+                "(select 1 from raw.erased_leads as erased where contains(record, erased.lead_id))"
+            ).fetchone()[0]
+        )
     for table, column in (
         ("publish.sync_ledger", "payload"),
         ("publish.sql_notifications", "message"),
