@@ -10,9 +10,12 @@ batch id; destinations apply a batch id at most once, so nothing is sent twice o
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
+import pandas as pd
 
 LEDGER_DDL = """
 create schema if not exists publish;
@@ -50,6 +53,20 @@ class Change:
     payload: dict | None = None
 
 
+@contextmanager
+def rows_relation(
+    con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str], rows: Sequence[Sequence]
+) -> Iterator[str]:
+    """Python rows as the relation ``name`` for the statements of the block: one statement
+    writes them all, where executemany costs DuckDB about 2 ms a row (15 s for the first sync
+    of a million leads' SQL list)."""
+    con.register(name, pd.DataFrame(list(rows), columns=list(columns)))
+    try:
+        yield name
+    finally:
+        con.unregister(name)
+
+
 def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(LEDGER_DDL)
 
@@ -70,19 +87,19 @@ def plan(
 ) -> None:
     """Record every batch as pending, in one transaction, before anything is sent."""
     rows = [
-        [destination, run_id, batch_id, c.lead_id, c.operation, c.row_hash, _json(c.payload)]
+        [batch_id, c.lead_id, c.operation, c.row_hash, _json(c.payload)]
         for batch_id, changes in batches
         for c in changes
     ]
     if not rows:
         return
-    con.execute("begin transaction")
-    con.executemany(
-        "insert into publish.sync_ledger "
-        "values (?, ?, ?, ?, ?, ?, ?, 'pending', null, now(), null)",
-        rows,
-    )
-    con.execute("commit")
+    columns = ["batch_id", "lead_id", "operation", "row_hash", "payload"]
+    with rows_relation(con, "planned_changes", columns, rows) as planned:
+        con.execute(
+            "insert into publish.sync_ledger"
+            f" select ?, ?, {', '.join(columns)}, 'pending', null, now(), null from {planned}",
+            [destination, run_id],
+        )
 
 
 def pending_batches(
@@ -127,18 +144,22 @@ def record(
             "where destination = ? and batch_id = ? and lead_id = ?",
             [[error, destination, batch_id, lead_id] for lead_id, error in failed.items()],
         )
-    upserts = [c for c in sent if c.operation == "upsert"]
-    deletes = [c for c in sent if c.operation == "delete"]
+    upserts = [(c.lead_id, c.row_hash) for c in sent if c.operation == "upsert"]
+    deletes = [(c.lead_id,) for c in sent if c.operation == "delete"]
     if upserts:
-        con.executemany(
-            "insert or replace into publish.destination_rows values (?, ?, ?, ?, now())",
-            [[destination, c.lead_id, c.row_hash, batch_id] for c in upserts],
-        )
+        with rows_relation(con, "upserted_rows", ["lead_id", "row_hash"], upserts) as upserted:
+            con.execute(
+                "insert or replace into publish.destination_rows"
+                f" select ?, lead_id, row_hash, ?, now() from {upserted}",
+                [destination, batch_id],
+            )
     if deletes:
-        con.executemany(
-            "delete from publish.destination_rows where destination = ? and lead_id = ?",
-            [[destination, c.lead_id] for c in deletes],
-        )
+        with rows_relation(con, "deleted_rows", ["lead_id"], deletes) as deleted:
+            con.execute(
+                "delete from publish.destination_rows where destination = ?"
+                f" and lead_id in (select lead_id from {deleted})",
+                [destination],
+            )
     con.execute("commit")
 
 

@@ -14,9 +14,9 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from orchestration.publish.config import Notifications
+from orchestration.publish.ledger import rows_relation
 from orchestration.publish.senders import PublishError, post_json
 from orchestration.publish.sync import publish_rows
 
@@ -123,19 +123,16 @@ def notify_new_sqls(
 
 
 def _record_notifications(con: duckdb.DuckDBPyConnection, outcomes: list[tuple]) -> None:
-    """Write notification outcomes in one statement (one statement per row costs about 3 ms:
-    20 s for the first run's SQLs at a million leads)."""
+    """Write notification outcomes in one statement (one insert per row costs about 3 ms:
+    26 s for the first run's SQLs at a million leads)."""
     if not outcomes:
         return
     columns = ["lead_id", "sql_cycle", "run_id", "status", "message", "error", "notified_on"]
-    con.register("notification_outcomes", pd.DataFrame(outcomes, columns=columns))
-    try:
+    with rows_relation(con, "notification_outcomes", columns, outcomes) as notified:
         con.execute(
             f"insert or replace into publish.sql_notifications"
-            f" select {', '.join(columns)}, now() from notification_outcomes"
+            f" select {', '.join(columns)}, now() from {notified}"
         )
-    finally:
-        con.unregister("notification_outcomes")
 
 
 def write_digest(
