@@ -13,17 +13,27 @@ from great_expectations.expectations.row_conditions import Column
 from data_quality.expectations import ScoreBounds, scores_within
 
 FRAME_SQL = """
-    with privacy as (
-        select
-            leads.lead_id,
-            bool_or(requests.request_type = 'erasure') as has_erasure_request,
-            bool_or(requests.request_type = 'withdraw_consent') as has_withdrawn_consent
+    with matched as (
+        -- Two equality joins, not one on either condition (a nested loop over leads x requests).
+        select leads.lead_id, requests.request_type
         from staging.stg_landing__privacy_requests as requests
         inner join staging.stg_landing__leads as leads
             on requests.lead_id = leads.lead_id
-            or (requests.lead_id is null and requests.email = leads.email)
         where requests.requested_at < $as_of_end
-        group by leads.lead_id
+        union all
+        select leads.lead_id, requests.request_type
+        from staging.stg_landing__privacy_requests as requests
+        inner join staging.stg_landing__leads as leads
+            on requests.email = leads.email
+        where requests.requested_at < $as_of_end and requests.lead_id is null
+    ),
+    privacy as (
+        select
+            lead_id,
+            bool_or(request_type = 'erasure') as has_erasure_request,
+            bool_or(request_type = 'withdraw_consent') as has_withdrawn_consent
+        from matched
+        group by lead_id
     )
     select
         published.lead_id,

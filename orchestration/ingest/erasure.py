@@ -39,14 +39,24 @@ def apply_erasure_requests(con: duckdb.DuckDBPyConnection) -> dict:
     new = con.execute(
         """
         insert into raw.erased_leads
-        select leads.lead_id, min(requests.requested_at), now() at time zone 'UTC'
-        from raw.privacy_requests as requests
-        inner join raw.leads as leads
-            on requests.lead_id = leads.lead_id
-            or (requests.lead_id is null and lower(requests.email) = lower(leads.email))
-        where requests.request_type = 'erasure'
-            and leads.lead_id not in (select lead_id from raw.erased_leads)
-        group by leads.lead_id
+        select lead_id, min(requested_at), now() at time zone 'UTC'
+        from (
+            -- Two equality joins, not one on either condition (a nested loop over leads x
+            -- requests).
+            select leads.lead_id, requests.requested_at
+            from raw.privacy_requests as requests
+            inner join raw.leads as leads
+                on requests.lead_id = leads.lead_id
+            where requests.request_type = 'erasure'
+            union all
+            select leads.lead_id, requests.requested_at
+            from raw.privacy_requests as requests
+            inner join raw.leads as leads
+                on lower(requests.email) = lower(leads.email)
+            where requests.request_type = 'erasure' and requests.lead_id is null
+        ) as requested
+        where lead_id not in (select lead_id from raw.erased_leads)
+        group by lead_id
         returning lead_id
         """
     ).fetchall()

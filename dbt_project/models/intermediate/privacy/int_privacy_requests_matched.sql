@@ -15,7 +15,9 @@ leads as (
 
 ),
 
-matched as (
+-- Two equality joins, not one join on either condition, which runs as a nested loop over
+-- every lead and request (its time grew with leads x requests).
+matched_by_id as (
 
     select
         leads.lead_id,
@@ -23,9 +25,28 @@ matched as (
         requests.requested_at
     from requests
     inner join leads
-        on
-            requests.lead_id = leads.lead_id
-            or (requests.lead_id is null and requests.email = leads.email)
+        on requests.lead_id = leads.lead_id
+
+),
+
+matched_by_email as (
+
+    select
+        leads.lead_id,
+        requests.request_type,
+        requests.requested_at
+    from requests
+    inner join leads
+        on requests.email = leads.email
+    where requests.lead_id is null
+
+),
+
+matched as (
+
+    select * from matched_by_id
+    union all
+    select * from matched_by_email
 
 ),
 
