@@ -17,16 +17,11 @@ profiles as (
 
 ),
 
-events as (
-
-    select * from {{ ref('int_events_categorized') }}
-
-),
-
 {% for config in configs %}
 rule_activity_{{ loop.index }} as (
 
-    {{ event_rule_activity_sql(config['scoring'], 'events') }}
+    {#- The events table itself, not a CTE of it (see event_rule_activity_sql). #}
+    {{ event_rule_activity_sql(config['scoring'], ref('int_events_categorized')) }}
 
 ),
 
