@@ -55,3 +55,19 @@
 {% macro spark__drop_days_before(relation, first_kept_day) -%}
     alter table {{ relation }} drop if exists partition (as_of_date < {{ first_kept_day }})
 {%- endmacro %}
+
+
+{#- The materialization of the models incremental by lead (int_lead_stage_moments: a run
+    replaces the rows of the leads whose inputs changed, delete+insert on lead_id). Spark's file
+    tables cannot delete rows, and its engine spreads the whole rebuild over a cluster: a table. -#}
+{% macro by_lead_materialization() -%}
+    {{ return(adapter.dispatch('by_lead_materialization')()) }}
+{%- endmacro %}
+
+{% macro default__by_lead_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__by_lead_materialization() -%}
+    {{ return('table') }}
+{%- endmacro %}
