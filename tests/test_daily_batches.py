@@ -34,10 +34,11 @@ def _days(warehouse, since=None) -> dict[str, list[tuple]]:
 
 
 def test_a_history_built_in_batches_is_the_history_built_in_one_query(pipeline_copy):
-    batched = _days(pipeline_copy.warehouse)  # the daily job: batches of score_batch_days (10)
+    # The daily job: batches of score_batch_days (10), snapshot_batch_days (3) for the snapshots.
+    batched = _days(pipeline_copy.warehouse)
     assert len({row[0] for row in batched["lead_score_snapshots"]}) == 200
 
-    _build("--full-refresh", "--vars", "{score_batch_days: 1000}")
+    _build("--full-refresh", "--vars", "{score_batch_days: 1000, snapshot_batch_days: 1000}")
     assert _days(pipeline_copy.warehouse) == batched
 
 
@@ -49,7 +50,7 @@ def test_a_later_run_adds_every_day_since_the_latest_one(pipeline_copy, monkeypa
 
     # Three days later (two runs missed), in batches of two days.
     monkeypatch.setenv(AS_OF_DATE_ENV, END_DATE.isoformat())
-    _build("--vars", "{score_batch_days: 2}")
+    _build("--vars", "{score_batch_days: 2, snapshot_batch_days: 2}")
     assert _days(pipeline_copy.warehouse, since=END_DATE - timedelta(days=2)) == built_at_once
     later = _days(pipeline_copy.warehouse)
     first_new_day = END_DATE - timedelta(days=2)

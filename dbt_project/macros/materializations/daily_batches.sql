@@ -5,8 +5,9 @@
     those days only. Each batch: the batch's days go into batch_days_relation(), which the model
     reads through score_days(); a full build creates an intermediate table from the first batch,
     inserts the others and swaps it in; a later run replaces the days it computes (delete+insert,
-    usually the one new day). Batches hold var('score_batch_days') days and are committed one by
-    one. Spark builds the models as plain incremental models (see daily_materialization). -#}
+    usually the one new day). Batches hold var('score_batch_days') days, or the model's config
+    batch_days where set, and are committed one by one. Spark builds the models as plain
+    incremental models (see daily_materialization). -#}
 {% materialization daily_batches, default %}
     {%- set target_relation = this.incorporate(type='table') -%}
     {%- set existing_relation = load_cached_relation(this) -%}
@@ -31,7 +32,7 @@
     ).rows[0] -%}
     {%- set first_day = day_range[0] -%}
     {%- set day_count = (day_range[1] - first_day).days + 1 -%}
-    {%- set batch_days = var('score_batch_days') | int -%}
+    {%- set batch_days = (config.get('batch_days') or var('score_batch_days')) | int -%}
     {%- for offset in range(0, day_count, batch_days) %}
         {%- set batch_first = first_day + modules.datetime.timedelta(days=offset) -%}
         {%- set batch_last = first_day + modules.datetime.timedelta(

@@ -9,7 +9,8 @@
     materialized=daily_materialization(),
     incremental_strategy=daily_incremental_strategy(),
     unique_key='as_of_date',
-    partition_by=daily_partition_by()
+    partition_by=daily_partition_by(),
+    batch_days=var('snapshot_batch_days')
 ) }}
 
 with
