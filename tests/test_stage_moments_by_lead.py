@@ -16,13 +16,12 @@ MODELS = ["+int_lead_stage_moments", "int_lead_stages_historized"]
 # Held back from the first run and loaded before the second, dated before the first: 20 sales
 # assessments and every version of 10 opportunities.
 LATE = {
-    "sales_qualification": "select * from raw.sales_qualification where {dated_before}"
+    "sales_qualification": "select * from raw.sales_qualification where assessed_at < {before}"
     " using sample 20 rows (reservoir, 1)",
     "opportunities": "select * from raw.opportunities where opportunity_id in ("
-    " select opportunity_id from raw.opportunities where {dated_before}"
+    " select opportunity_id from raw.opportunities where created_at < {before}"
     " using sample 10 rows (reservoir, 1))",
 }
-DATED_BEFORE = {"sales_qualification": "assessed_at", "opportunities": "created_at"}
 
 
 def _build(*args: str) -> None:
@@ -48,11 +47,9 @@ def test_a_later_run_recomputes_the_changed_leads_into_the_full_rebuilds_stages(
     earlier = END_DATE - timedelta(days=3)
     late_leads = set()
     with duckdb.connect(str(pipeline_copy.warehouse)) as con:
+        before = f"date '{earlier - timedelta(days=10)}'"
         for table, query in LATE.items():
-            dated_before = f"{DATED_BEFORE[table]} < date '{earlier - timedelta(days=10)}'"
-            con.execute(
-                f"create table raw.late_{table} as {query.format(dated_before=dated_before)}"
-            )
+            con.execute(f"create table raw.late_{table} as {query.format(before=before)}")
             con.execute(
                 f"delete from raw.{table} where rowid in (select r.rowid from raw.{table} as r"
                 f" semi join raw.late_{table} as l on r._source_file = l._source_file"

@@ -149,18 +149,22 @@ lead_inputs as (
 
 {% if is_incremental() %}
 
-previous_run as (
+-- One pass over the stored rows: a lead's rows all come from the run that last computed it.
+stored_leads as (
 
-    select max(computed_as_of) as as_of_date from {{ this }}
+    select
+        lead_id,
+        max(inputs_fingerprint) as inputs_fingerprint,
+        max(moment_at) as last_moment_at,
+        max(computed_as_of) as computed_as_of
+    from {{ this }}
+    group by lead_id
 
 ),
 
-stored_fingerprints as (
+previous_run as (
 
-    select distinct
-        lead_id,
-        inputs_fingerprint
-    from {{ this }}
+    select max(computed_as_of) as as_of_date from stored_leads
 
 ),
 
@@ -168,21 +172,18 @@ changed_leads as (
 
     select lead_inputs.lead_id
     from lead_inputs
-    left join stored_fingerprints
-        on lead_inputs.lead_id = stored_fingerprints.lead_id
+    left join stored_leads
+        on lead_inputs.lead_id = stored_leads.lead_id
+    cross join previous_run
     where
-        stored_fingerprints.lead_id is null
-        or stored_fingerprints.inputs_fingerprint != lead_inputs.inputs_fingerprint
+        stored_leads.lead_id is null
+        or stored_leads.inputs_fingerprint != lead_inputs.inputs_fingerprint
+        or stored_leads.last_moment_at >= cast(previous_run.as_of_date as timestamp)
     union
     select all_score_changes.lead_id
     from all_score_changes
     inner join previous_run
         on all_score_changes.as_of_date >= previous_run.as_of_date
-    union
-    select stored.lead_id
-    from {{ this }} as stored
-    inner join previous_run
-        on stored.moment_at >= cast(previous_run.as_of_date as timestamp)
 
 ),
 
