@@ -158,17 +158,18 @@ def _failure(outcome, key_columns: Sequence[str]) -> dict:
     config = outcome.expectation_config
     result = outcome.result
     column = config.kwargs.get("column")
+    pair = [config.kwargs[name] for name in ("column_A", "column_B") if config.kwargs.get(name)]
     if key_columns and result.get("partial_unexpected_index_list"):
         examples = [
             _row_example(row, key_columns, column)
             for row in result["partial_unexpected_index_list"]
         ]
     else:
-        examples = [str(value) for value in result.get("partial_unexpected_list", [])]
+        examples = [_example(value) for value in result.get("partial_unexpected_list", [])]
     observed = result.get("observed_value")
     return {
         "expectation": config.type,
-        "column": column,
+        "column": column or (", ".join(pair) if pair else None),
         "unexpected_count": result.get("unexpected_count"),
         "unexpected_percent": result.get("unexpected_percent"),
         "examples": examples[:FAILING_EXAMPLES],
@@ -181,6 +182,13 @@ def _row_example(row: dict, key_columns: Sequence[str], column: str | None) -> s
     key = ", ".join(str(row.get(name)) for name in key_columns)
     values = [f"{name}={_text(row[name])}" for name in row if name not in key_columns]
     return f"{key}: {', '.join(values)}" if values and column not in key_columns else key
+
+
+def _example(value) -> str:
+    """A value, or a pair's values as "(a, b)" (GE reports a pair as a tuple of numpy values)."""
+    if isinstance(value, tuple | list):
+        return f"({', '.join(_text(part) for part in value)})"
+    return str(value)
 
 
 def _text(value) -> str:

@@ -25,7 +25,7 @@ from data_quality.suites import (
     staged_leads,
 )
 from data_quality.validate import validate
-from orchestration.ingest.contract import ENTITIES, EVENT_TYPES
+from orchestration.ingest.contract import ENTITIES
 from orchestration.quality import checks
 from orchestration.quality.alerts import describe_failure
 from orchestration.quality.checks import GateRun, raw_suite
@@ -96,7 +96,7 @@ def test_raw_opportunities_and_privacy_requests_catch_rows_the_contract_forbids(
     )
     failures = _failures(_raw_suite("opportunities"), opportunities, ["opportunity_id"])
     assert set(failures) == {
-        ("expect_column_pair_values_a_to_be_greater_than_b", None),
+        ("expect_column_pair_values_a_to_be_greater_than_b", "closed_at, created_at"),
         ("expect_column_values_to_be_between", "amount"),
     }
     requests = pd.DataFrame(
@@ -133,21 +133,28 @@ def test_staged_leads_catch_duplicate_lead_ids():
     assert failures == {("expect_column_values_to_be_unique", "lead_id"): ["L1", "L1"]}
 
 
+def test_staged_events_catch_rows_staging_dropped_or_repeated():
+    suite = staged_events.build_suite()
+    counts = pd.DataFrame({"loaded_rows": [3], "staged_rows": [3], "staged_event_ids": [3]})
+    assert _failures(suite, counts) == {}
+    assert _failures(suite, counts * 0) == {}  # a run that loaded no events
+    dropped = _failures(suite, counts.assign(staged_rows=[2], staged_event_ids=[2]))
+    assert dropped == {
+        ("expect_column_pair_values_to_be_equal", "staged_rows, loaded_rows"): ["(2, 3)"]
+    }
+    repeated = _failures(suite, counts.assign(staged_rows=[4]))
+    assert repeated == {
+        ("expect_column_pair_values_to_be_equal", "staged_rows, loaded_rows"): ["(4, 3)"],
+        ("expect_column_pair_values_to_be_equal", "staged_event_ids, staged_rows"): ["(3, 4)"],
+    }
+
+
 def test_event_freshness_fails_when_the_newest_event_is_too_old_and_passes_without_events():
     suite = staged_events.build_freshness_suite(72)
     assert _failures(suite, pd.DataFrame({"newest_event_age_hours": [12.0]})) == {}
     failures = _failures(suite, pd.DataFrame({"newest_event_age_hours": [240.0]}))
     assert failures == {("expect_column_values_to_be_between", "newest_event_age_hours"): ["240.0"]}
     assert _failures(suite, pd.DataFrame({"newest_event_age_hours": [None]})) == {}
-    events = pd.DataFrame(
-        {
-            "event_id": ["E1"],
-            "lead_id": ["L1"],
-            "event_type": ["demo_booked"],
-            "occurred_at": pd.to_datetime(["2026-06-01"]),
-        }
-    )
-    assert _failures(staged_events.build_suite(list(EVENT_TYPES)), events) == {}
 
 
 def _mart(**overrides) -> pd.DataFrame:
@@ -313,15 +320,15 @@ def test_a_large_query_is_validated_in_slices_with_the_result_of_one_frame(tmp_p
         "case when i % 10 = 0 then 'teleport' else 'page_view' end as event_type, "
         "timestamp '2026-06-01' as occurred_at from range(50) as r(i)"
     )
-    suite = staged_events.build_suite(list(EVENT_TYPES))
+    suite = raw_suite(ENTITIES["events"], GateSettings())
     sql = "select * from events where occurred_at < $before"
     quality = QualityArea(path=str(tmp_path), gates_file=str(tmp_path / "gates.yml"))
     run = GateRun(con, "run", GateSettings(), quality)
     before = datetime(2026, 6, 2)
-    whole = run.validate_query(suite, sql, staged_events.KEY, before=before)
+    whole = run.validate_query(suite, sql, ["event_id"], before=before)
 
     monkeypatch.setattr(checks, "FRAME_ROWS", 7)
-    sliced = run.validate_query(suite, sql, staged_events.KEY, before=before)
+    sliced = run.validate_query(suite, sql, ["event_id"], before=before)
     # The slices were read from one temp table, which is gone.
     assert not con.execute(
         "select * from duckdb_tables() where table_name = ?", [checks.SLICED_ROWS]
