@@ -105,7 +105,7 @@ def render(results: dict[str, dict]) -> str:
             f"| {_s(result['floor']['process_seconds'])} "
             f"| {_s(result['pandas']['process_seconds'])} "
             f"| {r['job_to_floor']:.1f}x | {_x(r['pandas_to_floor'], 'x')} "
-            f"| {100 * r['incremental_to_full']:.0f} % "
+            f"| {100 * r['incremental_to_full']:.1f} % "
             f"| {_gib(result['full']['peak_rss_bytes'])} "
             f"| {_gib(result['incremental']['peak_rss_bytes'])} "
             f"| {_gib(result['floor']['peak_rss_bytes'])} "
@@ -184,7 +184,7 @@ def render(results: dict[str, dict]) -> str:
             ),
             (
                 f"incremental run within {100 * INCREMENTAL_RATIO_TARGET:.0f} % of a full run",
-                f"{100 * r['incremental_to_full']:.0f} %",
+                f"{100 * r['incremental_to_full']:.1f} %",
                 r["incremental_to_full"] <= INCREMENTAL_RATIO_TARGET,
             ),
         ]
