@@ -169,7 +169,7 @@ def _failure(outcome, key_columns: Sequence[str]) -> dict:
     observed = result.get("observed_value")
     return {
         "expectation": config.type,
-        "column": column or (", ".join(pair) if pair else None),
+        "column": column or ", ".join(pair) or None,
         "unexpected_count": result.get("unexpected_count"),
         "unexpected_percent": result.get("unexpected_percent"),
         "examples": examples[:FAILING_EXAMPLES],

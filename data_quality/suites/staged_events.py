@@ -10,18 +10,13 @@ aggregate: none dropped (a filter), none repeated (a join). Plus the freshness o
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-RECONCILIATION_SQL = """
+# One pass over the staged table for both suites. The newest event is null when there are no
+# events at all: a deployment without an event feed is not stale.
+FRAME_SQL = """
     select
         (select count(*) from raw.events where _load_id = $load_id) as loaded_rows,
-        count(*) as staged_rows,
-        count(distinct event_id) as staged_event_ids
-    from staging.stg_landing__events
-    where load_id = $load_id
-"""
-
-# Null when there are no events at all: a deployment without an event feed is not stale.
-FRESHNESS_SQL = """
-    select
+        count(*) filter (where load_id = $load_id) as staged_rows,
+        count(distinct event_id) filter (where load_id = $load_id) as staged_event_ids,
         max(occurred_at) as newest_event_at,
         date_diff('minute', max(occurred_at), $as_of_end) / 60.0 as newest_event_age_hours
     from staging.stg_landing__events

@@ -3,8 +3,8 @@
 Every gated asset has one check named ``great_expectations``. A failed gate stops every asset
 downstream of it in the run, publishing included; its metadata holds the GE result summary and
 the failing examples, and the Data Docs of the run are written to ``<quality dir>/data_docs``.
-Frames stay bounded: raw tables are checked on the rows this run loaded, staged events on two
-aggregates, marts on the columns the suite needs; and a query of more than
+Frames stay bounded: raw tables are checked on the rows this run loaded, staged events on one
+aggregate, marts on the columns the suite needs; and a query of more than
 FRAME_ROWS rows (a first load holds the whole event history) is validated in slices of rows
 split by a hash of the key, so a key's rows meet in one slice and uniqueness holds across them.
 Shares (a `mostly`) are then checked per slice of about FRAME_ROWS rows; a table's size is
@@ -286,13 +286,10 @@ def _staged_leads(run: GateRun) -> list[ValidationSummary]:
 
 
 def _staged_events(run: GateRun) -> list[ValidationSummary]:
-    reconciliation = run.frame(staged_events.RECONCILIATION_SQL, load_id=run.run_id)
-    freshness = run.frame(staged_events.FRESHNESS_SQL, as_of_end=run.as_of_end)
+    counts = run.frame(staged_events.FRAME_SQL, load_id=run.run_id, as_of_end=run.as_of_end)
     return [
-        run.validate(staged_events.build_suite(), reconciliation),
-        run.validate(
-            staged_events.build_freshness_suite(run.settings.max_event_age_hours), freshness
-        ),
+        run.validate(staged_events.build_suite(), counts),
+        run.validate(staged_events.build_freshness_suite(run.settings.max_event_age_hours), counts),
     ]
 
 
