@@ -57,17 +57,18 @@
 {%- endmacro %}
 
 
-{#- The materialization of the models incremental by lead (int_lead_stage_moments: a run
-    replaces the rows of the leads whose inputs changed, delete+insert on lead_id). Spark's file
-    tables cannot delete rows, and its engine spreads the whole rebuild over a cluster: a table. -#}
-{% macro by_lead_materialization() -%}
-    {{ return(adapter.dispatch('by_lead_materialization')()) }}
+{#- The materialization of the models that replace some of their rows on each run: the models
+    incremental by lead (int_lead_stage_moments, delete+insert on lead_id) and the event tables
+    incremental by load (macros/incremental_by_load.sql). Spark's file tables cannot delete rows,
+    and its engine spreads the whole rebuild over a cluster: a table. -#}
+{% macro row_replacing_materialization() -%}
+    {{ return(adapter.dispatch('row_replacing_materialization')()) }}
 {%- endmacro %}
 
-{% macro default__by_lead_materialization() -%}
+{% macro default__row_replacing_materialization() -%}
     {{ return('incremental') }}
 {%- endmacro %}
 
-{% macro spark__by_lead_materialization() -%}
+{% macro spark__row_replacing_materialization() -%}
     {{ return('table') }}
 {%- endmacro %}

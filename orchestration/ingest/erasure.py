@@ -1,10 +1,12 @@
 """Erasure requests: remove a lead's personal data from every layer of the warehouse.
 
-Runs after ingest and before dbt. The raw layer is the only one that stores data (staging is
-views; intermediate models and marts are rebuilt by dbt from raw), so redacting raw, the
-quarantine, the sync ledger and the notification log removes the data everywhere. The lead itself
-stays (its id, scores and stages) so that KPIs keep counting it; it can no longer be contacted,
-and mirror destinations delete it on the next sync because it left the SQL list.
+Runs after ingest and before dbt. Staging is views and dbt builds every later layer from raw:
+the models holding personal data are rebuilt on every run, and the one incremental table that
+holds event page addresses and properties (int_events_categorized) re-reads every event of the
+leads with an erasure request on every run. So redacting raw, the quarantine, the sync ledger and
+the notification log removes the data everywhere on the run that applies the request. The lead
+itself stays (its id, scores and stages) so that KPIs keep counting it; it can no longer be
+contacted, and mirror destinations delete it on the next sync because it left the SQL list.
 
 ``raw.erased_leads`` remembers every erased lead, so a later file that brings the lead's personal
 data again is redacted on the run that loads it.

@@ -32,7 +32,7 @@
 {%- set thresholds = scoring_config()['thresholds'] %}
 {%- set inactive_days = thresholds['recycle_after_inactive_days'] %}
 {{ config(
-    materialized=by_lead_materialization(),
+    materialized=row_replacing_materialization(),
     incremental_strategy='delete+insert',
     unique_key='lead_id'
 ) }}

@@ -16,7 +16,8 @@ final as (
         lower(page_url) as page_url,
         properties as properties_json,
         _source_file as source_file,
-        _load_id as load_id
+        _load_id as load_id,
+        _loaded_at as loaded_at
 
     from source
 
