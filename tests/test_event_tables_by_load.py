@@ -115,33 +115,31 @@ def test_a_later_run_adds_new_loads_and_erasures_into_the_full_rebuilds_rows(
 def test_an_edited_seed_or_rule_and_an_earlier_day_give_the_full_rebuilds_rows(
     pipeline_copy, monkeypatch, tmp_path
 ):
-    # The pipeline ran as of END_DATE; the page categories change (as a new seed would load).
+    # The pipeline ran as of END_DATE; the page categories change (as a new seed would load): a
+    # pattern without a category, first of all, makes pricing pages 'other'.
     with duckdb.connect(str(pipeline_copy.warehouse)) as con:
-        changed = con.execute(
-            "update config.page_categories set page_category = 'docs'"
-            " where page_category = 'pricing' and priority = 2"
-        ).fetchone()[0]
-    assert changed == 1
+        con.execute("insert into config.page_categories values ('%/pricing%', null, 0)")
     _build()
     assert _rows_written_by_last_run(pipeline_copy.warehouse)["int_events_categorized"][0] == len(
         _tables(pipeline_copy.warehouse)["int_events_categorized"]
     )
     recategorized = _tables(pipeline_copy.warehouse)
+    assert "pricing" not in {row[6] for row in recategorized["int_events_categorized"]}
     _build("--full-refresh")
     assert recategorized == _tables(pipeline_copy.warehouse)
 
     # A behavioural rule's weight changes.
     rules = DEFAULT_RULES_PATH.read_text()
-    weight = "condition: page_category = 'pricing'\n      points: 10\n"
+    weight = "condition: event_type = 'demo_booked'\n      points: 25\n"
     assert weight in rules
     edited = tmp_path / "rules.yml"
-    edited.write_text(rules.replace(weight, weight.replace("points: 10", "points: 12")))
+    edited.write_text(rules.replace(weight, weight.replace("points: 25", "points: 27")))
     monkeypatch.setenv(RULES_PATH_ENV, str(edited))
     _build()
     rescored = _tables(pipeline_copy.warehouse)
     assert {
-        row[3] for row in rescored["int_lead_rule_activity_dates"] if row[2] == "pricing_page_visit"
-    } == {12}
+        row[3] for row in rescored["int_lead_rule_activity_dates"] if row[2] == "demo_booked"
+    } == {27}
     _build("--full-refresh")
     assert rescored == _tables(pipeline_copy.warehouse)
 
@@ -152,3 +150,21 @@ def test_an_edited_seed_or_rule_and_an_earlier_day_give_the_full_rebuilds_rows(
     assert max(row[1] for row in earlier["int_lead_activity_dates"]) == END_DATE - timedelta(days=4)
     _build("--full-refresh")
     assert earlier == _tables(pipeline_copy.warehouse)
+
+
+def test_tables_an_earlier_version_built_are_recomputed_whole_into_the_new_layout(pipeline_copy):
+    # As the models stored them before they were incremental by load.
+    with duckdb.connect(str(pipeline_copy.warehouse)) as con:
+        for table, columns in {
+            "int_events_categorized": ["loaded_at", "config_fingerprint", "computed_at"],
+            "int_lead_activity_dates": ["computed_at"],
+            "int_lead_rule_activity_dates": ["config_fingerprint", "computed_at"],
+        }.items():
+            for column in columns:
+                con.execute(f"alter table intermediate.{table} drop column {column}")
+    _build()
+    upgraded = _tables(pipeline_copy.warehouse)
+    for table, (written, total) in _rows_written_by_last_run(pipeline_copy.warehouse).items():
+        assert written == total > 0, table
+    _build("--full-refresh")
+    assert upgraded == _tables(pipeline_copy.warehouse)

@@ -14,10 +14,13 @@
       day (a run for an earlier day). The rules' table is recomputed whole when the behavioural
       rules changed.
 
-    Every row carries the dbt invocation that wrote it (computed_at). What a model reads of its
-    own stored rows to decide (stored_state) is read when the model compiles and again when its
-    pre-hook renders, before anything is deleted, so both select the same rows. A full refresh,
-    and Spark (a table, row_replacing_materialization), rebuild them whole. -#}
+    Every row carries the dbt invocation that wrote it (computed_at): one writer at a time, as
+    the daily job runs dbt, keeps those stamps in the order of the runs. What a model reads of
+    its own stored rows to decide (stored_state) is read when the model compiles and again when
+    its pre-hook renders, before anything is deleted, so both select the same rows. A table
+    stored without the columns this needs (built by an earlier version of the model) is
+    recomputed whole, its columns brought to the model's (on_schema_change). A full refresh, and
+    Spark (a table, row_replacing_materialization), rebuild them whole. -#}
 
 {#- When this dbt invocation started (UTC): the rows a run writes carry it. -#}
 {% macro run_started_timestamp() -%}
@@ -25,13 +28,21 @@
 {%- endmacro %}
 
 {#- Aggregates of the model's stored rows before this run writes (`expressions`: name -> SQL
-    aggregate), or none when the model is built whole (first run, --full-refresh, a table, a
-    unit test). -#}
-{% macro stored_state(expressions) -%}
+    aggregate over `columns`), or none when the model is built whole (first run,
+    --full-refresh, a table, a unit test). `outdated_layout` says the stored table lacks one of
+    `columns` (the aggregates are then none). -#}
+{% macro stored_state(expressions, columns) -%}
     {%- if not execute or this is none or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set names = expressions.keys() | list -%}
+    {%- set stored_columns = adapter.get_columns_in_relation(this)
+        | map(attribute='name') | map('lower') | list -%}
+    {%- for column in columns if column not in stored_columns -%}
+        {%- set state = {'outdated_layout': true} -%}
+        {%- for name in names %}{% do state.update({name: none}) %}{% endfor -%}
+        {{ return(state) }}
+    {%- endfor -%}
     {%- set query -%}
         select
         {%- for name in names %}
@@ -40,7 +51,7 @@
         from {{ this }}
     {%- endset -%}
     {%- set row = run_query(query).rows[0] -%}
-    {%- set state = {} -%}
+    {%- set state = {'outdated_layout': false} -%}
     {%- for name in names -%}
         {%- do state.update({name: row[loop.index0]}) -%}
     {%- endfor -%}
@@ -57,20 +68,23 @@
 {#- One text for the page_categories seed's content: an aggregate over the seed's rows. -#}
 {% macro page_categories_fingerprint() -%}
     {{ dbt.hash(dbt.listagg(
-        text_key(['priority', 'url_pattern', 'page_category']),
+        text_key(['priority', 'url_pattern', 'page_category'], null_text='~'),
         "'\n'",
         "order by priority nulls first, url_pattern nulls first, page_category nulls first"
     )) }}
 {%- endmacro %}
 
 {#- int_events_categorized's stored state: loaded_through (its latest raw load) and
-    recategorize_all (nothing stored, or categorized with another page_categories seed). -#}
+    recategorize_all (nothing stored, an outdated layout, or categorized with another
+    page_categories seed). -#}
 {% macro events_categorized_state() -%}
     {%- set state = stored_state({
         'loaded_through': 'max(loaded_at)',
         'fingerprint': 'max(config_fingerprint)'
-    }) -%}
-    {%- if state is not none -%}
+    }, columns=['loaded_at', 'config_fingerprint', 'computed_at']) -%}
+    {%- if state is not none and state.outdated_layout -%}
+        {%- do state.update({'recategorize_all': true}) -%}
+    {%- elif state is not none -%}
         {%- set seed = ref('page_categories') -%}
         {%- set current = run_query(
             'select ' ~ page_categories_fingerprint() ~ ' from ' ~ seed
@@ -100,18 +114,29 @@
 {%- endmacro %}
 
 {#- A per lead and day event table's stored state: computed_through (its last run), last_day
-    (its latest day) and recompute_all (nothing stored, or computed from other rules, when the
-    table depends on `fingerprint`). -#}
-{% macro lead_day_state(fingerprint=none) -%}
+    (its latest day) and recompute_all: nothing stored, an outdated layout, rows computed from
+    other rules (when the table depends on `fingerprint`), or every event of `events`
+    categorized since its last run (an edited seed): the incremental path holds the events it
+    recomputes as one CTE, which must stay small. -#}
+{% macro lead_day_state(events, fingerprint=none) -%}
+    {%- set columns = ['computed_at', 'activity_date'] -%}
+    {%- if fingerprint is not none %}{% do columns.append('config_fingerprint') %}{% endif -%}
     {%- set state = stored_state({
         'computed_through': 'max(computed_at)',
         'last_day': 'max(activity_date)',
         'fingerprint': 'max(config_fingerprint)' if fingerprint is not none else 'null'
-    }) -%}
+    }, columns=columns) -%}
     {%- if state is not none -%}
-        {%- do state.update({
-            'recompute_all': state.last_day is none or state.fingerprint != fingerprint
-        }) -%}
+        {%- set recompute_all = state.outdated_layout
+            or state.last_day is none
+            or state.fingerprint != fingerprint -%}
+        {%- if not recompute_all -%}
+            {%- set recompute_all = run_query(
+                "select min(computed_at) > cast('" ~ state.computed_through
+                ~ "' as timestamp) from " ~ events
+            ).rows[0][0] -%}
+        {%- endif -%}
+        {%- do state.update({'recompute_all': recompute_all}) -%}
     {%- endif -%}
     {{ return(state) }}
 {%- endmacro %}
@@ -144,7 +169,7 @@
 {#- Pre-hook of a per lead and day event table: delete the lead-days this run recomputes and
     the days after the as-of day. -#}
 {% macro delete_lead_days_to_recompute(events, fingerprint=none) -%}
-    {%- set state = lead_day_state(fingerprint) -%}
+    {%- set state = lead_day_state(events, fingerprint) -%}
     {%- if state is not none %}
         delete from {{ this }}
         {%- if not state.recompute_all %}

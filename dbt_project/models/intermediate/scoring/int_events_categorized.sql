@@ -10,6 +10,7 @@
 {{ config(
     materialized=row_replacing_materialization(),
     incremental_strategy='append',
+    on_schema_change='sync_all_columns',
     pre_hook="{{ delete_events_to_recategorize() }}"
 ) }}
 {%- set state = events_categorized_state() %}

@@ -6,9 +6,10 @@
 {{ config(
     materialized=row_replacing_materialization(),
     incremental_strategy='append',
+    on_schema_change='sync_all_columns',
     pre_hook="{{ delete_lead_days_to_recompute(ref('int_events_categorized')) }}"
 ) }}
-{%- set state = lead_day_state() %}
+{%- set state = lead_day_state(ref('int_events_categorized')) %}
 
 with
 

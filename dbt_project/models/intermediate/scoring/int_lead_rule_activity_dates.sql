@@ -14,11 +14,12 @@
 {{ config(
     materialized=row_replacing_materialization(),
     incremental_strategy='append',
+    on_schema_change='sync_all_columns',
     pre_hook="{{ delete_lead_days_to_recompute(
         ref('int_events_categorized'), event_rules_fingerprint()
     ) }}"
 ) }}
-{%- set state = lead_day_state(event_rules_fingerprint()) %}
+{%- set state = lead_day_state(ref('int_events_categorized'), event_rules_fingerprint()) %}
 {%- set recompute_all = state is none or state.recompute_all %}
 
 with
