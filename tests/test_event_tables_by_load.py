@@ -14,7 +14,7 @@ from orchestration.cli import main
 from orchestration.ingest.erasure import apply_erasure_requests
 from orchestration.resources import AS_OF_DATE_ENV
 from orchestration.scoring.rules import DEFAULT_RULES_PATH, RULES_PATH_ENV
-from tests.conftest import END_DATE
+from tests.conftest import END_DATE, PipelineRun
 
 # Each table, and how its rows are compared: a sum of decayed events differs in its last bits
 # with the order DuckDB adds them in, which differs between any two builds.
@@ -29,27 +29,25 @@ def _build(*args: str) -> None:
     assert main(["dbt", "run", "--select", *EVENT_TABLES, *args]) == 0
 
 
-def _tables(warehouse) -> dict[str, list[tuple]]:
+def _tables(run: PipelineRun) -> dict[str, list[tuple]]:
     """Every row but the invocation that wrote it."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return {
-            table: con.execute(
-                f"select * exclude (computed_at) {compared} from intermediate.{table} order by all"
-            ).fetchall()
-            for table, compared in EVENT_TABLES.items()
-        }
+    return {
+        table: run.query(
+            f"select * exclude (computed_at) {compared} from intermediate.{table} order by all"
+        )
+        for table, compared in EVENT_TABLES.items()
+    }
 
 
-def _rows_written_by_last_run(warehouse) -> dict[str, tuple[int, int]]:
+def _rows_written_by_last_run(run: PipelineRun) -> dict[str, tuple[int, int]]:
     """Per table: (rows the latest invocation wrote, all rows)."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return {
-            table: con.execute(
-                "select count(*) filter (where computed_at = (select max(computed_at)"
-                f" from intermediate.{table})), count(*) from intermediate.{table}"
-            ).fetchone()
-            for table in EVENT_TABLES
-        }
+    return {
+        table: run.query(
+            "select count(*) filter (where computed_at = (select max(computed_at)"
+            f" from intermediate.{table})), count(*) from intermediate.{table}"
+        )[0]
+        for table in EVENT_TABLES
+    }
 
 
 def test_a_later_run_adds_new_loads_and_erasures_into_the_full_rebuilds_rows(
@@ -74,7 +72,7 @@ def test_a_later_run_adds_new_loads_and_erasures_into_the_full_rebuilds_rows(
     # As of three days before the end: the events of END_DATE - 2 are loaded but do not count yet.
     monkeypatch.setenv(AS_OF_DATE_ENV, earlier.isoformat())
     _build("--full-refresh")
-    first_run = _tables(pipeline_copy.warehouse)
+    first_run = _tables(pipeline_copy)
     assert max(row[1] for row in first_run["int_lead_activity_dates"]) == earlier
 
     with duckdb.connect(str(pipeline_copy.warehouse)) as con:
@@ -96,20 +94,19 @@ def test_a_later_run_adds_new_loads_and_erasures_into_the_full_rebuilds_rows(
 
     monkeypatch.setenv(AS_OF_DATE_ENV, END_DATE.isoformat())
     _build()
-    incremental = _tables(pipeline_copy.warehouse)
-    with duckdb.connect(str(pipeline_copy.warehouse), read_only=True) as con:
-        erased_rows = con.execute(
-            "select count(*), count(page_url), count(properties)"
-            " from intermediate.int_events_categorized where lead_id = ?",
-            [erased],
-        ).fetchone()
+    incremental = _tables(pipeline_copy)
+    erased_rows = pipeline_copy.query(
+        "select count(*), count(page_url), count(properties)"
+        " from intermediate.int_events_categorized where lead_id = ?",
+        [erased],
+    )[0]
     assert erased_rows[0] > 0 and erased_rows[1:] == (0, 0)
     # The run wrote the new and re-read events and the lead-days they touch, not the tables.
-    for table, (written, total) in _rows_written_by_last_run(pipeline_copy.warehouse).items():
+    for table, (written, total) in _rows_written_by_last_run(pipeline_copy).items():
         assert 0 < written < total / 5, table
 
     _build("--full-refresh")
-    assert incremental == _tables(pipeline_copy.warehouse)
+    assert incremental == _tables(pipeline_copy)
 
 
 def test_an_edited_seed_or_rule_and_an_earlier_day_give_the_full_rebuilds_rows(
@@ -120,13 +117,13 @@ def test_an_edited_seed_or_rule_and_an_earlier_day_give_the_full_rebuilds_rows(
     with duckdb.connect(str(pipeline_copy.warehouse)) as con:
         con.execute("insert into config.page_categories values ('%/pricing%', null, 0)")
     _build()
-    assert _rows_written_by_last_run(pipeline_copy.warehouse)["int_events_categorized"][0] == len(
-        _tables(pipeline_copy.warehouse)["int_events_categorized"]
+    assert _rows_written_by_last_run(pipeline_copy)["int_events_categorized"][0] == len(
+        _tables(pipeline_copy)["int_events_categorized"]
     )
-    recategorized = _tables(pipeline_copy.warehouse)
+    recategorized = _tables(pipeline_copy)
     assert "pricing" not in {row[6] for row in recategorized["int_events_categorized"]}
     _build("--full-refresh")
-    assert recategorized == _tables(pipeline_copy.warehouse)
+    assert recategorized == _tables(pipeline_copy)
 
     # A behavioural rule's weight changes.
     rules = DEFAULT_RULES_PATH.read_text()
@@ -136,20 +133,20 @@ def test_an_edited_seed_or_rule_and_an_earlier_day_give_the_full_rebuilds_rows(
     edited.write_text(rules.replace(weight, weight.replace("points: 25", "points: 27")))
     monkeypatch.setenv(RULES_PATH_ENV, str(edited))
     _build()
-    rescored = _tables(pipeline_copy.warehouse)
+    rescored = _tables(pipeline_copy)
     assert {
         row[3] for row in rescored["int_lead_rule_activity_dates"] if row[2] == "demo_booked"
     } == {27}
     _build("--full-refresh")
-    assert rescored == _tables(pipeline_copy.warehouse)
+    assert rescored == _tables(pipeline_copy)
 
     # A run for an earlier day drops the days after it.
     monkeypatch.setenv(AS_OF_DATE_ENV, (END_DATE - timedelta(days=4)).isoformat())
     _build()
-    earlier = _tables(pipeline_copy.warehouse)
+    earlier = _tables(pipeline_copy)
     assert max(row[1] for row in earlier["int_lead_activity_dates"]) == END_DATE - timedelta(days=4)
     _build("--full-refresh")
-    assert earlier == _tables(pipeline_copy.warehouse)
+    assert earlier == _tables(pipeline_copy)
 
 
 def test_tables_an_earlier_version_built_are_recomputed_whole_into_the_new_layout(pipeline_copy):
@@ -163,8 +160,8 @@ def test_tables_an_earlier_version_built_are_recomputed_whole_into_the_new_layou
             for column in columns:
                 con.execute(f"alter table intermediate.{table} drop column {column}")
     _build()
-    upgraded = _tables(pipeline_copy.warehouse)
-    for table, (written, total) in _rows_written_by_last_run(pipeline_copy.warehouse).items():
+    upgraded = _tables(pipeline_copy)
+    for table, (written, total) in _rows_written_by_last_run(pipeline_copy).items():
         assert written == total > 0, table
     _build("--full-refresh")
-    assert upgraded == _tables(pipeline_copy.warehouse)
+    assert upgraded == _tables(pipeline_copy)
