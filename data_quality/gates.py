@@ -33,6 +33,7 @@ class GateSettings:
     max_reject_share: float = 0.05
     min_valid_email_share: float = 0.99
     max_event_age_hours: float = 72
+    data_docs_days_kept: float = 14
     row_count_change: dict[str, RowCountChange] = field(default_factory=dict)
 
 
@@ -53,6 +54,9 @@ def load_gate_settings(path: Path = DEFAULT_GATES_FILE) -> GateSettings:
             values[key] = _number(key, value, problems, upper=1)
         elif key == "max_event_age_hours":
             values[key] = _number(key, value, problems)
+        elif key == "data_docs_days_kept":
+            # Less than a day would let one gate delete the results of the gates before it.
+            values[key] = _number(key, value, problems, lower=1)
         else:
             problems.append(f"unknown key {key!r}")
     if problems:
@@ -60,10 +64,12 @@ def load_gate_settings(path: Path = DEFAULT_GATES_FILE) -> GateSettings:
     return GateSettings(**{**defaults.__dict__, **values})
 
 
-def _number(key: str, value: Any, problems: list[str], upper: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        problems.append(f"{key} must be a number >= 0, got {value!r}")
-        return 0.0
+def _number(
+    key: str, value: Any, problems: list[str], upper: float | None = None, lower: float = 0
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < lower:
+        problems.append(f"{key} must be a number >= {lower}, got {value!r}")
+        return float(lower)
     if upper is not None and value > upper:
         problems.append(f"{key} must be at most {upper}, got {value!r}")
     return float(value)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import great_expectations as gx
 import pytest
+from great_expectations.core.run_identifier import RunIdentifier
 
 from orchestration.cli import execute_daily_job, main
 from orchestration.definitions import build_definitions
@@ -346,6 +348,30 @@ def test_the_gate_then_publish_path_publishes_when_the_mart_is_right(pipeline_co
     result = _gate_then_publish("marts/sql_publish_list")
     assert result.success
     assert (published.serving / "current").resolve() != published.current
+
+
+def test_a_gate_deletes_results_older_than_data_docs_days_kept(pipeline_copy):
+    first = _gate_then_publish("marts/sql_publish_list")
+    assert first.success
+    quality = pipeline_copy.warehouse.parent / "quality"
+    context = gx.get_context(mode="file", project_root_dir=str(quality / "great_expectations"))
+    # The same checkpoint as 20 days ago, past the default of 14 days kept.
+    with duckdb.connect(str(pipeline_copy.warehouse), read_only=True) as con:
+        frame = con.execute("select * from marts.sql_publish_list").df()
+    old = RunIdentifier(run_name="a-run-20-days-ago", run_time=datetime.now(UTC) - timedelta(20))
+    context.checkpoints.get("publish_list").run(batch_parameters={"dataframe": frame}, run_id=old)
+    pages = quality / "data_docs" / "validations" / "publish_list"
+    assert (pages / old.run_name).is_dir()
+
+    second = _gate_then_publish("marts/sql_publish_list")
+
+    assert second.success
+    runs = {key.run_id.run_name for key in context.validation_results_store.list_keys()}
+    assert runs == {first.run_id, second.run_id}
+    assert {page.relative_to(pages).parts[0] for page in pages.rglob("*.html")} == runs
+    assert old.run_name not in (quality / "data_docs" / "index.html").read_text()
+    stored = quality / "great_expectations" / "gx" / "uncommitted" / "validations"
+    assert not list(stored.glob(f"*/{old.run_name}"))  # no empty folders left behind
 
 
 # -- warnings do not block; the CLI tells what happened ------------------------------------------

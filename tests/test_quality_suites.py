@@ -302,7 +302,7 @@ def test_the_gates_file_is_validated(tmp_path):
     assert settings.row_count_change["sql_publish_list"].min_previous_rows == 20
     bad = tmp_path / "gates.yml"
     bad.write_text(
-        "max_reject_share: 2\nmax_event_age: 3\n"
+        "max_reject_share: 2\nmax_event_age: 3\ndata_docs_days_kept: 0.5\n"
         "row_count_change: {leads: {min_ratio: 2, max_ratio: 1}}\n"
     )
     with pytest.raises(GateSettingsError) as error:
@@ -311,6 +311,7 @@ def test_the_gates_file_is_validated(tmp_path):
     assert "max_reject_share must be at most 1" in message
     assert "unknown key 'max_event_age'" in message
     assert "min_ratio is above max_ratio" in message
+    assert "data_docs_days_kept must be a number >= 1, got 0.5" in message
 
 
 def test_a_large_query_is_validated_in_slices_with_the_result_of_one_frame(tmp_path, monkeypatch):

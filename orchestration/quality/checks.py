@@ -13,7 +13,7 @@ checked once, on its count (data_quality.expectations.row_count_suite).
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -38,6 +38,7 @@ from data_quality.validate import (
     ValidationSummary,
     data_docs_index,
     merge_summaries,
+    prune_results,
     suite_columns,
     validate,
 )
@@ -192,6 +193,9 @@ def _gate(
             settings = load_gate_settings(Path(quality.gates_file))
         except GateSettingsError as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None
+        prune_results(
+            quality.root, datetime.now(UTC) - timedelta(days=settings.data_docs_days_kept)
+        )
         with warehouse.get_connection() as con:
             con.execute(ROW_COUNTS_DDL)
             run = GateRun(con, context.run.run_id, settings, quality)
