@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 DEFAULT_GATES_FILE = Path(__file__).with_name("gates.yml")
+DATA_DOCS_MAX_DAYS = 3650
 
 
 class GateSettingsError(ValueError):
@@ -56,7 +57,7 @@ def load_gate_settings(path: Path = DEFAULT_GATES_FILE) -> GateSettings:
             values[key] = _number(key, value, problems)
         elif key == "data_docs_days_kept":
             # Less than a day would let one gate delete the results of the gates before it.
-            values[key] = _number(key, value, problems, lower=1)
+            values[key] = _number(key, value, problems, lower=1, upper=DATA_DOCS_MAX_DAYS)
         else:
             problems.append(f"unknown key {key!r}")
     if problems:

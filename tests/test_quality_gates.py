@@ -15,9 +15,11 @@ import great_expectations as gx
 import pytest
 from great_expectations.core.run_identifier import RunIdentifier
 
+from data_quality.validate import prune_results
 from orchestration.cli import execute_daily_job, main
 from orchestration.definitions import build_definitions
 from orchestration.ingest.contract import ENTITIES
+from orchestration.quality import checks
 from orchestration.quality.checks import GATE_CHECK_NAME
 from orchestration.resources import AS_OF_DATE_ENV, QUALITY_GATES_ENV
 from orchestration.serving.assets import BI_RELEASE_KEY
@@ -207,7 +209,9 @@ def test_a_failed_gate_publishes_nothing_names_its_examples_and_alerts(
 # -- a table that came out wrong: the gate between it and publishing -----------------------------
 
 
-def _gate_then_publish(asset: str) -> dg.ExecuteInProcessResult:
+def _gate_then_publish(
+    asset: str, instance: dg.DagsterInstance | None = None
+) -> dg.ExecuteInProcessResult:
     """Run only the gate of ``asset`` and the publish step after it, on the warehouse as is."""
     build_definitions.cache_clear()  # resources read this test's environment
     check = dg.AssetCheckKey(dg.AssetKey(asset.split("/")), GATE_CHECK_NAME)
@@ -216,7 +220,9 @@ def _gate_then_publish(asset: str) -> dg.ExecuteInProcessResult:
         selection=dg.AssetSelection.checks(check) | dg.AssetSelection.assets(BI_RELEASE_KEY),
     )
     defs = dg.Definitions.merge(build_definitions(), dg.Definitions(jobs=[job]))
-    return defs.resolve_job_def("gate_then_publish").execute_in_process(raise_on_error=False)
+    return defs.resolve_job_def("gate_then_publish").execute_in_process(
+        raise_on_error=False, instance=instance
+    )
 
 
 def _first_sql(con) -> str:
@@ -355,11 +361,16 @@ def test_a_gate_deletes_results_older_than_data_docs_days_kept(pipeline_copy):
     assert first.success
     quality = pipeline_copy.warehouse.parent / "quality"
     context = gx.get_context(mode="file", project_root_dir=str(quality / "great_expectations"))
-    # The same checkpoint as 20 days ago, past the default of 14 days kept.
+    # The same checkpoint as 20 and 10 days ago: the default keeps 14 days.
     with duckdb.connect(str(pipeline_copy.warehouse), read_only=True) as con:
         frame = con.execute("select * from marts.sql_publish_list").df()
-    old = RunIdentifier(run_name="a-run-20-days-ago", run_time=datetime.now(UTC) - timedelta(20))
-    context.checkpoints.get("publish_list").run(batch_parameters={"dataframe": frame}, run_id=old)
+    now = datetime.now(UTC)
+    old = RunIdentifier(run_name="a-run-20-days-ago", run_time=now - timedelta(days=20))
+    recent = RunIdentifier(run_name="a-run-10-days-ago", run_time=now - timedelta(days=10))
+    for run_id in (old, recent):
+        context.checkpoints.get("publish_list").run(
+            batch_parameters={"dataframe": frame}, run_id=run_id
+        )
     pages = quality / "data_docs" / "validations" / "publish_list"
     assert (pages / old.run_name).is_dir()
 
@@ -367,11 +378,30 @@ def test_a_gate_deletes_results_older_than_data_docs_days_kept(pipeline_copy):
 
     assert second.success
     runs = {key.run_id.run_name for key in context.validation_results_store.list_keys()}
-    assert runs == {first.run_id, second.run_id}
+    assert runs == {first.run_id, recent.run_name, second.run_id}
     assert {page.relative_to(pages).parts[0] for page in pages.rglob("*.html")} == runs
     assert old.run_name not in (quality / "data_docs" / "index.html").read_text()
+    # No empty folders left behind: the results' at once, the pages' by the next gate.
     stored = quality / "great_expectations" / "gx" / "uncommitted" / "validations"
-    assert not list(stored.glob(f"*/{old.run_name}"))  # no empty folders left behind
+    assert not list(stored.glob(f"*/{old.run_name}"))
+    prune_results(quality, datetime.now(UTC) - timedelta(days=14))
+    assert not (pages / old.run_name).exists()
+
+
+def test_a_gate_whose_housekeeping_fails_still_validates_and_publishes(pipeline_copy, monkeypatch):
+    def unreadable_store(*_):
+        raise OSError("Permission denied: 'quality/great_expectations'")
+
+    monkeypatch.setattr(checks, "prune_results", unreadable_store)
+    instance = dg.DagsterInstance.ephemeral()
+    result = _gate_then_publish("marts/sql_publish_list", instance)
+    assert result.success
+    warnings = [
+        entry.user_message
+        for entry in instance.all_logs(result.run_id)
+        if "could not delete old Great Expectations results" in entry.user_message
+    ]
+    assert warnings and "Permission denied" in warnings[0]
 
 
 # -- warnings do not block; the CLI tells what happened ------------------------------------------

@@ -193,9 +193,12 @@ def _gate(
             settings = load_gate_settings(Path(quality.gates_file))
         except GateSettingsError as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None
-        prune_results(
-            quality.root, datetime.now(UTC) - timedelta(days=settings.data_docs_days_kept)
-        )
+        try:
+            prune_results(
+                quality.root, datetime.now(UTC) - timedelta(days=settings.data_docs_days_kept)
+            )
+        except Exception as error:  # housekeeping: it must not stop publishing
+            context.log.warning(f"could not delete old Great Expectations results: {error!r}")
         with warehouse.get_connection() as con:
             con.execute(ROW_COUNTS_DDL)
             run = GateRun(con, context.run.run_id, settings, quality)
