@@ -54,6 +54,11 @@ def data_docs_index(quality_dir: Path) -> Path:
     return Path(quality_dir) / "data_docs" / "index.html"
 
 
+def _project_dir(quality_dir: Path) -> Path:
+    """The file-backed Great Expectations project that keeps the results."""
+    return Path(quality_dir) / "great_expectations"
+
+
 def validate(
     suite: gx.ExpectationSuite,
     frame: pd.DataFrame,
@@ -117,7 +122,7 @@ def prune_results(quality_dir: Path, before: datetime) -> int:
     results) would add minutes to every run. Failing examples can also hold personal data (an
     invalid e-mail address), which should not outlive a retention period.
     """
-    project = Path(quality_dir) / "great_expectations"
+    project = _project_dir(quality_dir)
     if not project.is_dir():
         return 0
     context = gx.get_context(mode="file", project_root_dir=str(project))
@@ -165,7 +170,7 @@ def _ephemeral_run(suite, frame, result_format):
 
 
 def _documented_run(suite, frame, result_format, quality_dir: Path, run_name: str | None):
-    context = gx.get_context(mode="file", project_root_dir=str(quality_dir / "great_expectations"))
+    context = gx.get_context(mode="file", project_root_dir=str(_project_dir(quality_dir)))
     context.variables.progress_bars = {"globally": False}
     site_dir = str(data_docs_index(quality_dir).parent)
     site = context.variables.data_docs_sites["local_site"]

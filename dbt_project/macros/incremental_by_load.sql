@@ -38,11 +38,11 @@
     {%- set names = expressions.keys() | list -%}
     {%- set stored_columns = adapter.get_columns_in_relation(this)
         | map(attribute='name') | map('lower') | list -%}
-    {%- for column in columns if column not in stored_columns -%}
+    {%- if columns | reject('in', stored_columns) | list -%}
         {%- set state = {'outdated_layout': true} -%}
         {%- for name in names %}{% do state.update({name: none}) %}{% endfor -%}
         {{ return(state) }}
-    {%- endfor -%}
+    {%- endif -%}
     {%- set query -%}
         select
         {%- for name in names %}
