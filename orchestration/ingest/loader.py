@@ -282,6 +282,13 @@ def _append_staged_file(
     )
 
 
+def _raw_text(column: Column) -> str:
+    """The column of ``_checked`` holding the column's trimmed text as it arrived: a text column
+    is its own typed value, so ``_checked`` keeps one copy (at 20 million events the second copy
+    of the page addresses and properties cost seconds of spilling)."""
+    return quote(column.name if column.sql_type == "varchar" else "__raw_" + column.name)
+
+
 def _typed(column: Column) -> str:
     raw = quote("__raw_" + column.name)
     if column.sql_type == "varchar":
@@ -374,7 +381,7 @@ def _check_incoming(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
         f"nullif(trim({quote(c.name)}), '') as {quote('__raw_' + c.name)}" for c in entity.columns
     )
     typed_columns = ", ".join(f"{_typed(c)} as {quote(c.name)}" for c in entity.columns)
-    joins, flags, repeated_keys = [], [], ""
+    joins, flags, repeated_keys = [], {}, ""
     if entity.key:
         key_cols = ", ".join(quote("__raw_" + k) for k in entity.key)
         key_not_null = " and ".join(f"{quote('__raw_' + k)} is not null" for k in entity.key)
@@ -396,21 +403,26 @@ def _check_incoming(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
             "left join repeated_keys as repeated"
             f" on repeated._source_file = typed._source_file and {on}"
         )
-        flags.append("repeated.__first_row_of_key")
+        flags["__first_row_of_key"] = "repeated.__first_row_of_key"
         if not entity.versioned:
             key_cast = ", ".join(f"cast({quote(k)} as varchar) as {quote(k)}" for k in entity.key)
             on = " and ".join(f"seen.{quote(k)} = typed.{quote('__raw_' + k)}" for k in entity.key)
             joins.append(
                 f"left join (select distinct {key_cast} from {entity.table}) as seen on {on}"
             )
-            flags.append(f"seen.{quote(entity.key[0])} is not null as __already_loaded")
+            flags["__already_loaded"] = f"seen.{quote(entity.key[0])} is not null"
     if entity.needs_known_lead:
         joins.append(
             "left join (select distinct lead_id from raw.leads) as known"
             " on known.lead_id = typed.__raw_lead_id"
         )
-        flags.append("known.lead_id is not null as __lead_is_known")
+        flags["__lead_is_known"] = "known.lead_id is not null"
     checks = ",\n".join(_problem_checks(entity))
+    flag_columns = ", ".join(f"{sql} as {name}" for name, sql in flags.items())
+    # Kept out of _checked: the writes read the typed values, the raw text and the problems.
+    only_while_checking = [
+        quote("__raw_" + c.name) for c in entity.columns if c.sql_type == "varchar"
+    ] + ["_missing_columns", *flags]
     con.execute(
         f"""
         create or replace temp table _checked as
@@ -423,10 +435,11 @@ def _check_incoming(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
             select source.*, {typed_columns} from source
         ),{repeated_keys}
         flagged as (
-            select typed.*, {", ".join(flags) if flags else "null as __none"}
+            select typed.*, {flag_columns or "null as __none"}
             from typed {" ".join(joins)}
         )
-        select flagged.*, list_filter([{checks}], lambda p: p is not null) as __problems
+        select flagged.* exclude ({", ".join(only_while_checking)}),
+            list_filter([{checks}], lambda p: p is not null) as __problems
         from flagged
         """
     )
@@ -554,7 +567,7 @@ def _requeue_waiting_rows(con: duckdb.DuckDBPyConnection, entity: Entity) -> Non
 
 def _write_checked_rows(con: duckdb.DuckDBPyConnection, entity: Entity, load_id: str) -> None:
     columns = ", ".join(quote(c) for c in entity.column_names)
-    record = ", ".join(f"{literal(c)}, {quote('__raw_' + c)}" for c in entity.column_names)
+    record = ", ".join(f"{literal(c.name)}, {_raw_text(c)}" for c in entity.columns)
     con.execute(
         f"""
         insert into {entity.table}
