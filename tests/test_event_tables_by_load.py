@@ -165,3 +165,41 @@ def test_tables_an_earlier_version_built_are_recomputed_whole_into_the_new_layou
         assert written == total > 0, table
     _build("--full-refresh")
     assert upgraded == _tables(pipeline_copy)
+
+
+def test_a_key_a_recent_run_repeats_fails_the_tables_one_row_tests(pipeline_copy):
+    """The event tables' one-row tests check the keys of the rows computed in the last week of
+    runs against every stored row: a new row repeating an old key fails, while two copies of a
+    key no recent run wrote are not grouped again (the whole-table test on the staged events
+    covers copies made by hand in raw)."""
+    test = ["dbt", "test", "--select", "int_events_categorized,test_name:one_row_per"]
+    with duckdb.connect(str(pipeline_copy.warehouse)) as con:
+        # Every event but the last one categorized a month ago.
+        con.execute(
+            "update intermediate.int_events_categorized"
+            " set computed_at = computed_at - interval 30 day where event_id <> ("
+            "select max(event_id) from intermediate.int_events_categorized)"
+        )
+        event_ids = [
+            row[0]
+            for row in con.execute(
+                "select event_id from intermediate.int_events_categorized order by event_id limit 2"
+            ).fetchall()
+        ]
+        # Computed twice a month ago: the runs of those days checked it.
+        con.execute(
+            "insert into intermediate.int_events_categorized"
+            " select * from intermediate.int_events_categorized where event_id = ?",
+            [event_ids[0]],
+        )
+    assert main(test) == 0
+
+    with duckdb.connect(str(pipeline_copy.warehouse)) as con:
+        # Written again by today's run, next to the copy a month old.
+        con.execute(
+            "insert into intermediate.int_events_categorized"
+            " select * replace (now() at time zone 'UTC' as computed_at)"
+            " from intermediate.int_events_categorized where event_id = ?",
+            [event_ids[1]],
+        )
+    assert main(test) != 0

@@ -1,10 +1,47 @@
 {#- Generic test: the model has at most one row per value of the given columns (after the
-    test's optional where config). `recent_days`: for a history by as_of_date whose past days a
-    daily run never rewrites, only its last days up to the as-of day are checked (the earlier
-    ones were checked by the runs that wrote them), so the daily run does not group the whole
-    history again (at 1,000,000 leads, 94 million snapshot rows: 9.5 s of a 197 s run). -#}
-{% test one_row_per(model, columns, recent_days=none) %}
+    test's optional where config). Two ways to check only what recent runs wrote, so a daily run
+    does not group the whole table again:
+    - `recent_days`: for a history by as_of_date whose past days a daily run never rewrites, only
+      its last days up to the as-of day are checked (the earlier ones were checked by the runs
+      that wrote them; at 1,000,000 leads, 94 million snapshot rows: 9.5 s of a 197 s run).
+    - `computed_at`: for a model that adds rows by run (incremental by load), a column holding
+      when the row was computed; the keys of the rows computed in the `computed_within_days`
+      days up to the latest run are checked against every row, so a new row that repeats an
+      old key fails too, and a failing run's rows are checked again by the runs of those days
+      (at 1M leads the event table's keys: 0.3 s instead of 2.8 s a daily run). Only for tables
+      no hand edits reach: a copy of old rows keeps its old computed_at. -#}
+{% test one_row_per(model, columns, recent_days=none, computed_at=none, computed_within_days=7) %}
 
+{%- if computed_at is not none %}
+with
+
+recent_keys as (
+
+    select distinct {{ columns | join(', ') }}
+    from {{ model }}
+    where {{ computed_at }} >= {{ dbt.dateadd(
+        'day', -computed_within_days, '(select max(' ~ computed_at ~ ') from ' ~ model ~ ')'
+    ) }}
+
+)
+
+select
+    {%- for column in columns %}
+    model_rows.{{ column }},
+    {%- endfor %}
+    count(*) as row_count
+from {{ model }} as model_rows
+inner join recent_keys
+    on
+        {%- for column in columns %}
+        {% if not loop.first %}and {% endif %}model_rows.{{ column }} = recent_keys.{{ column }}
+        {%- endfor %}
+group by
+    {%- for column in columns %}
+    model_rows.{{ column }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+having count(*) > 1
+{%- else %}
 select
     {{ columns | join(', ') }},
     count(*) as row_count
@@ -14,5 +51,6 @@ where as_of_date > cast({{ dbt.dateadd('day', -recent_days, as_of_date()) }} as 
 {%- endif %}
 group by {{ columns | join(', ') }}
 having count(*) > 1
+{%- endif %}
 
 {% endtest %}
