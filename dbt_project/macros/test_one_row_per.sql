@@ -12,6 +12,7 @@
       rows are recent (the week after a full build) the whole table is grouped. Only for tables
       no hand edits reach: a copy of old rows keeps its old computed_at. -#}
 {% test one_row_per(model, columns, recent_days=none, computed_at=none, computed_within_days=7) %}
+{%- set key = columns | join(', ') %}
 {%- set only_recent = false %}
 {#- Not when only compiling against a warehouse without the table. #}
 {%- if computed_at is not none and execute and load_relation(model) is not none %}
@@ -27,17 +28,17 @@
 {%- endif %}
 
 select
-    {{ columns | join(', ') }},
+    {{ key }},
     count(*) as row_count
 from {{ model }}
 {%- if only_recent %}
-where ({{ columns | join(', ') }}) in (
-    select {{ columns | join(', ') }} from {{ model }} where {{ recent }}
+where ({{ key }}) in (
+    select {{ key }} from {{ model }} where {{ recent }}
 )
 {%- elif recent_days is not none %}
 where as_of_date > cast({{ dbt.dateadd('day', -recent_days, as_of_date()) }} as date)
 {%- endif %}
-group by {{ columns | join(', ') }}
+group by {{ key }}
 having count(*) > 1
 
 {% endtest %}

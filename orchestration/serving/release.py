@@ -126,10 +126,10 @@ def _release_by_day(
         return
     changed = _changed_days(con, name)
     if changed:
-        days = ", ".join(f"date '{day}'" for day in changed)
-        con.execute(f'delete from main."{name}" where as_of_date in ({days})')
+        in_changed = _in_days(changed)
+        con.execute(f'delete from main."{name}" where as_of_date {in_changed}')
         con.execute(
-            f'insert into main."{name}" select * from {source} where as_of_date in ({days})'
+            f'insert into main."{name}" select * from {source} where as_of_date {in_changed}'
         )
     if not (previous / name).is_dir():  # released before its Parquet was by day
         _write_days(con, name, folder)
@@ -153,9 +153,7 @@ def _write_days(
     One copy per day rather than one ``partition_by`` copy: the table holds its days in runs of
     rows, so each day's query reads its own row groups, and the 200 days of snapshots at 1M
     leads are written in 12.7 s instead of 21.9 s."""
-    where = ""
-    if only is not None:
-        where = "where as_of_date in (" + ", ".join(f"date '{day}'" for day in only) + ")"
+    where = "" if only is None else f"where as_of_date {_in_days(only)}"
     days = con.execute(f'select distinct as_of_date from main."{name}" {where} order by 1')
     for (day,) in days.fetchall():
         partition = folder / f"as_of_date={day}"
@@ -165,6 +163,10 @@ def _write_days(
             f" where as_of_date = date '{day}') to '{partition / 'data_0.parquet'}'"
             " (format parquet)"
         )
+
+
+def _in_days(days: list[str]) -> str:
+    return "in (" + ", ".join(f"date '{day}'" for day in days) + ")"
 
 
 def _changed_days(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
