@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from dagster_duckdb import DuckDBResource
 
+from orchestration.ingest import loader
 from orchestration.ingest.assets import build_ingest_assets, erased_leads
 from orchestration.ingest.contract import ENTITIES
 from orchestration.resources import LandingZone
@@ -273,6 +274,88 @@ def test_a_file_duckdb_cannot_read_is_reported_not_loaded(landing, tmp_path):
         warehouse, "select status from raw._ingested_files where source_file like '%broken%'"
     ) == [("unreadable",)]
     assert [row[2] for row in rejects(warehouse, "leads")] == ["unreadable_file"]
+
+
+def test_csv_files_read_together_keep_their_own_columns_rows_and_rejects(
+    landing, tmp_path, monkeypatch
+):
+    # The loader reads many CSV files with one statement; each file still maps its own header,
+    # numbers its own rows and owns its malformed lines, and a file the reader gives up on
+    # (a line above the line size limit) sends the files back one by one, so only it is reported.
+    write(
+        landing,
+        "leads/leads_2.csv",
+        "created_at,lead_id,Favourite Colour\n"
+        "2026-05-02T10:00:00Z,L3,green\n"
+        "2026-05-02T10:00:00Z,L3,green\n",
+    )
+    write(landing, "leads/leads_3.csv", "lead_id,email\nL4,d@x.io\n")
+    write(
+        landing,
+        "leads/leads_4.csv",
+        LEADS_HEADER + "L5,2026-05-03T10:00:00Z,e@x.io,CTO,true,50-200,surplus\n"
+        "L6,2026-05-03T10:00:00Z,f@x.io,CTO,true,50-200\n",
+    )
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert ingest(landing, warehouse).success
+    assert rejects(warehouse, "leads") == [
+        (
+            "leads/leads_2.csv",
+            2,
+            "duplicate_id_in_file",
+            "lead_id L3 appears more than once in the file (first at row 1)",
+        ),
+        ("leads/leads_3.csv", 1, "missing_required", "the file has no created_at column"),
+        (
+            "leads/leads_4.csv",
+            2,
+            "malformed_line",
+            "line 2: TOO MANY COLUMNS: Expected Number of Columns: 6 Found: 7",
+        ),
+    ]
+    assert query(
+        warehouse,
+        "select lead_id, _source_file, _row_number, _extra_columns ->> 'favourite colour'"
+        " from raw.leads order by 1",
+    ) == [
+        ("L1", "leads/leads_1.csv", 1, None),
+        ("L2", "leads/leads_1.csv", 2, None),
+        ("L3", "leads/leads_2.csv", 1, "green"),
+        ("L6", "leads/leads_4.csv", 1, None),
+    ]
+    assert query(
+        warehouse,
+        "select source_file, rows_read, rows_accepted, rows_rejected"
+        " from raw._ingested_files order by 1",
+    ) == [
+        ("leads/leads_1.csv", 2, 2, 0),
+        ("leads/leads_2.csv", 2, 1, 1),
+        ("leads/leads_3.csv", 1, 0, 1),
+        ("leads/leads_4.csv", 2, 1, 1),
+    ]
+
+    write(landing, "leads/leads_5.csv", LEADS_HEADER + "L7,2026-05-04T10:00:00Z,g@x.io,CTO,true,\n")
+    write(
+        landing,
+        "leads/leads_6.csv",
+        LEADS_HEADER + "L8," + "x" * 2048 + ",h@x.io,CTO,true,\n",
+    )
+    # The reader's limit is 64 MB; a 1 kB limit makes the same error without a 64 MB file.
+    monkeypatch.setattr(loader, "MAX_CSV_LINE_BYTES", 1024)
+    write(landing, "leads/leads_7.csv", LEADS_HEADER + "L9,2026-05-04T10:00:00Z,i@x.io,CTO,,\n")
+    result = ingest(landing, warehouse)
+    assert result.success
+    metadata = result.asset_materializations_for_node("raw__leads")[0].metadata
+    assert list(metadata["files_unreadable"].value) == ["leads/leads_6.csv"]
+    assert metadata["files_loaded"].value == 2
+    assert query(warehouse, "select lead_id from raw.leads where lead_id > 'L6' order by 1") == [
+        ("L7",),
+        ("L9",),
+    ]
+    assert query(
+        warehouse,
+        "select reason_code from raw.leads_rejects where _source_file = 'leads/leads_6.csv'",
+    ) == [("unreadable_file",)]
 
 
 def test_an_erased_leads_quarantined_rows_lose_their_text_and_others_keep_it(landing, tmp_path):

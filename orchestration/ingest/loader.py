@@ -26,6 +26,9 @@ from orchestration.ingest.contract import ENTITIES, FILE_SUFFIXES, Column, Entit
 # reject the whole file.
 MAX_CSV_LINE_BYTES = 64 * 1024 * 1024
 
+# CSV files with the same first line (up to this many bytes) are read together.
+HEADER_BYTES = 64 * 1024
+
 # Tolerated clock skew before a timestamp counts as "in the future".
 FUTURE_TOLERANCE = "interval 10 minutes"
 
@@ -158,11 +161,105 @@ def _new_files(
     return new, touched
 
 
-def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+def _csv_options() -> str:
+    """How every CSV file is read: all values as text (the contract check types them), lines the
+    reader cannot split kept in DuckDB's ``reject_errors`` table."""
+    return (
+        "all_varchar = true, header = true, store_rejects = true,"
+        f" max_line_size = {MAX_CSV_LINE_BYTES}"
+    )
+
+
+def _csv_rows(path: Path) -> str:
+    """The rows of one CSV file, numbered in file order."""
+    return (
+        "select row_number() over () as _row_number, *"
+        f" from read_csv({literal(str(path))}, {_csv_options()})"
+    )
+
+
+def _forget_csv_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("drop table if exists reject_errors")
+    con.execute("drop table if exists reject_scans")
+
+
+def _stage_csv_files(
+    con: duckdb.DuckDBPyConnection, entity: Entity, files: list[tuple[Path, str, int]]
+) -> list[tuple[Path, str, int]]:
+    """Stage CSV files that share a header line with one read, and return the files left to read
+    one by one: every file of a read that fails, so the file the reader trips over is the only
+    one reported.
+
+    One read of many files runs in parallel where a statement per file cost about 0.1 s of fixed
+    overhead each: at 1 million leads the 200 daily event files took 33 s one by one, 12 s
+    together. Each file keeps its own row numbers (the read keeps file order, so a row's number is
+    its row id less its file's first) and its own malformed lines (``reject_scans`` names the
+    file of each rejected line).
+    """
+    by_header: dict[bytes, list[tuple[Path, str, int]]] = {}
+    for file in files:
+        with file[0].open("rb") as text:
+            by_header.setdefault(text.readline(HEADER_BYTES), []).append(file)
+    one_by_one = []
+    for group in by_header.values():
+        # DuckDB sniffs every file of a read; the column names of the first stand for the group.
+        try:
+            header = con.execute(f"describe {_csv_rows(group[0][0])}").fetchall()
+        except duckdb.Error:
+            one_by_one += group
+            continue
+        paths = "[" + ", ".join(literal(str(path)) for path, _, _ in group) + "]"
+        names = ", ".join(
+            f"({literal(str(path))}, {literal(relative)}, {seq})" for path, relative, seq in group
+        )
+        _forget_csv_rejects(con)
+        try:
+            con.execute(
+                "create or replace temp table _csv_file_rows as select * from read_csv("
+                f"{paths}, {_csv_options()}, filename = '__landing_file')"
+            )
+        except duckdb.Error:
+            one_by_one += group
+            continue
+        columns = [row[0] for row in header[1:]]
+        mapped = _contract_select(entity, columns, "files.relative", "files.file_seq")
+        con.execute(
+            f"""
+            insert into _incoming by name
+            with files (path, relative, file_seq) as (values {names}),
+            first_rows as (
+                select __landing_file, min(rowid) as first_rowid
+                from _csv_file_rows group by __landing_file
+            )
+            select {mapped}
+            from (
+                select file_rows.*, file_rows.rowid - first_rows.first_rowid + 1 as _row_number
+                from _csv_file_rows as file_rows
+                inner join first_rows on file_rows.__landing_file = first_rows.__landing_file
+            ) as file_rows
+            inner join files on file_rows.__landing_file = files.path
+            """
+        )
+        con.execute(
+            f"""
+            insert into _incoming_malformed
+            with files (path, relative, file_seq) as (values {names})
+            select files.relative, errors.line, files.file_seq,
+                errors.error_type || ': ' || errors.error_message, errors.csv_line
+            from reject_errors as errors
+            inner join reject_scans as scans
+                on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
+            inner join files on scans.file_path = files.path
+            """
+        )
+    con.execute("drop table if exists _csv_file_rows")
+    return one_by_one
+
+
+def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Read one file into temp table ``_file``: every column as text plus ``_row_number``.
 
-    CSV lines the reader cannot split go to temp table ``_file_malformed``. Returns the number of
-    rows the file holds (parsed and malformed).
+    Lines the reader cannot split go to temp table ``_file_malformed``.
     """
     kind = FILE_SUFFIXES[path.suffix.lower()]
     con.execute("drop table if exists _file_malformed")
@@ -170,14 +267,8 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         "create temp table _file_malformed (_line_number bigint, reason varchar, line varchar)"
     )
     if kind == "csv":
-        con.execute("drop table if exists reject_errors")
-        con.execute("drop table if exists reject_scans")
-        con.execute(
-            "create or replace temp table _file as select row_number() over () as _row_number, *"
-            " from read_csv(?, all_varchar = true, header = true, store_rejects = true,"
-            f" max_line_size = {MAX_CSV_LINE_BYTES})",
-            [str(path)],
-        )
+        _forget_csv_rejects(con)
+        con.execute(f"create or replace temp table _file as {_csv_rows(path)}")
         con.execute(
             """
             insert into _file_malformed
@@ -237,9 +328,6 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> int:
             where is_object
             """
         )
-    parsed = con.execute("select count(*) from _file").fetchall()[0][0]
-    malformed = con.execute("select count(*) from _file_malformed").fetchall()[0][0]
-    return parsed + malformed
 
 
 def _append_staged_file(
@@ -247,9 +335,27 @@ def _append_staged_file(
 ) -> None:
     """Map the staged file's columns onto the contract and append it to ``_incoming``."""
     file_columns = [
-        name for (name,) in con.execute("select name from pragma_table_info('_file')").fetchall()
+        name
+        for (name,) in con.execute("select name from pragma_table_info('_file')").fetchall()
+        if name != "_row_number"
     ]
-    by_normalized = {c.strip().lower(): c for c in file_columns if c != "_row_number"}
+    mapped = _contract_select(entity, file_columns, literal(relative), str(file_seq))
+    con.execute(f"insert into _incoming by name select {mapped} from _file")
+    con.execute(
+        f"""
+        insert into _incoming_malformed
+        select {literal(relative)}, _line_number, {file_seq}, reason, line from _file_malformed
+        """
+    )
+
+
+def _contract_select(
+    entity: Entity, file_columns: list[str], source_file_sql: str, file_seq_sql: str
+) -> str:
+    """The select list that maps a file's columns onto the contract's, as ``_incoming`` rows,
+    from rows with the file's columns and ``_row_number``; the file's path and sequence number
+    are SQL expressions."""
+    by_normalized = {c.strip().lower(): c for c in file_columns}
     contract = set(entity.column_names)
     present = [c for c in entity.column_names if c in by_normalized]
     missing = [c for c in entity.column_names if c not in by_normalized]
@@ -262,23 +368,15 @@ def _append_staged_file(
         )
         selects.append(f"json_object({pairs})::varchar as _extra_columns")
     missing_list = "[" + ", ".join(literal(m) for m in missing) + "]::varchar[]"
-    con.execute(
-        f"""
-        insert into _incoming by name
-        select {", ".join([*selects, ""])}
-            {literal(relative)} as _source_file,
-            _row_number,
-            null as _line_number,
-            {file_seq} as _file_seq,
-            {missing_list} as _missing_columns
-        from _file
-        """
-    )
-    con.execute(
-        f"""
-        insert into _incoming_malformed
-        select {literal(relative)}, _line_number, {file_seq}, reason, line from _file_malformed
-        """
+    return ", ".join(
+        [
+            *selects,
+            f"{source_file_sql} as _source_file",
+            "_row_number",
+            "null as _line_number",
+            f"{file_seq_sql} as _file_seq",
+            f"{missing_list} as _missing_columns",
+        ]
     )
 
 
@@ -488,19 +586,19 @@ def ingest_entity(
         result.files_unchanged.append(relative)
         ledger.append((relative, size, mtime, sha, file_seq, "unchanged", None, 0))
         file_seq += 1
-    for path, relative, size, mtime, sha in new_files:
-        try:
-            rows = _stage_file(con, path)
-        except duckdb.Error as error:
-            message = " ".join(line.strip() for line in str(error).splitlines()[:3])
+    staged = [(path, relative, file_seq + i) for i, (path, relative, *_) in enumerate(new_files)]
+    unreadable = _stage_files(con, entity, staged)
+    rows_by_file = _staged_rows_by_file(con)
+    for (_, relative, size, mtime, sha), (_, _, seq) in zip(new_files, staged, strict=True):
+        if relative in unreadable:
+            message = unreadable[relative]
             result.files_unreadable[relative] = message
-            ledger.append((relative, size, mtime, sha, file_seq, "unreadable", message, None))
+            ledger.append((relative, size, mtime, sha, seq, "unreadable", message, None))
         else:
-            _append_staged_file(con, entity, relative, file_seq)
-            ledger.append((relative, size, mtime, sha, file_seq, "loaded", None, rows))
+            rows = rows_by_file.get(seq, 0)
+            ledger.append((relative, size, mtime, sha, seq, "loaded", None, rows))
             result.files_loaded.append(relative)
             result.rows_read += rows
-        file_seq += 1
 
     con.execute("begin transaction")
     try:
@@ -542,6 +640,40 @@ def ingest_entity(
         0
     ][0]
     return result
+
+
+def _stage_files(
+    con: duckdb.DuckDBPyConnection, entity: Entity, files: list[tuple[Path, str, int]]
+) -> dict[str, str]:
+    """Append the rows of every new file to ``_incoming`` and the lines no reader could split to
+    ``_incoming_malformed``. Returns the files DuckDB could not read, with its message."""
+    csv_files = [f for f in files if FILE_SUFFIXES[f[0].suffix.lower()] == "csv"]
+    one_by_one = [f for f in files if f not in csv_files]
+    one_by_one += _stage_csv_files(con, entity, csv_files)
+    unreadable = {}
+    for path, relative, seq in one_by_one:
+        try:
+            _stage_file(con, path)
+        except duckdb.Error as error:
+            unreadable[relative] = " ".join(line.strip() for line in str(error).splitlines()[:3])
+        else:
+            _append_staged_file(con, entity, relative, seq)
+    return unreadable
+
+
+def _staged_rows_by_file(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
+    """Rows staged per file (parsed and malformed), by file_seq."""
+    return dict(
+        con.execute(
+            """
+            select _file_seq, count(*) from (
+                select _file_seq from _incoming
+                union all
+                select _file_seq from _incoming_malformed
+            ) group by _file_seq
+            """
+        ).fetchall()
+    )
 
 
 def _requeue_waiting_rows(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
