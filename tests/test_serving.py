@@ -3,13 +3,19 @@ sees half an update, and sees the new data once it reconnects. The report opens 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import duckdb
 
 from orchestration.cli import execute_daily_job
 from orchestration.serving import report as report_module
-from orchestration.serving.release import REPORT_NAME, SERVING_DB_NAME, publish_release
+from orchestration.serving.release import (
+    FINGERPRINTS_NAME,
+    REPORT_NAME,
+    SERVING_DB_NAME,
+    publish_release,
+)
 from tests.conftest import END_DATE
 
 NEW_LEAD = (
@@ -140,6 +146,26 @@ def test_a_release_replaces_only_the_days_that_changed(tmp_path, monkeypatch):
     assert inode(second, "2026-06-03") == inode(first, "2026-06-03")  # unchanged: linked
     assert inode(second, "2026-06-02") != inode(first, "2026-06-02")  # changed: written anew
     assert not (second / "history" / "as_of_date=2026-06-01").exists()  # gone from the mart
+
+    # The next release compares the warehouse with the fingerprints the last one kept, rather
+    # than hashing the last one's rows again: a day whose kept fingerprint differs is rewritten.
+    kept = json.loads((second / FINGERPRINTS_NAME).read_text())
+    assert sorted(kept["history"]) == ["2026-06-02", "2026-06-03", "2026-06-04", "2026-06-05"]
+    kept["history"]["2026-06-04"][1] += 1
+    (second / FINGERPRINTS_NAME).write_text(json.dumps(kept))
+    refreshed = release("run00004").path
+    assert served(refreshed) == (expected, expected)
+    assert inode(refreshed, "2026-06-04") != inode(second, "2026-06-04")
+    assert inode(refreshed, "2026-06-03") == inode(second, "2026-06-03")
+    # A release without them (built before they were kept) is hashed instead.
+    (refreshed / FINGERPRINTS_NAME).unlink()
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.history set score = 5 where as_of_date = date '2026-06-03'")
+        expected = con.execute("select * from marts.history order by all").fetchall()
+    rehashed = release("run00005").path
+    assert served(rehashed) == (expected, expected)
+    assert inode(rehashed, "2026-06-03") != inode(refreshed, "2026-06-03")
+    assert inode(rehashed, "2026-06-04") == inode(refreshed, "2026-06-04")
 
     # After an erasure nothing is carried over from an earlier release's file.
     third = release(

@@ -11,11 +11,15 @@ Marts with a slice of rows per day (the score history) grow by a day per run and
 every release copy the whole history. A release starts from a copy of the previous release's
 file instead and replaces only the days whose rows differ (per day: row count and a hash of
 every row); their Parquet is a folder with one partition per day (``<mart>/as_of_date=<day>/``),
-whose unchanged days are hard links to the previous release's files.
+whose unchanged days are hard links to the previous release's files. Each release keeps the
+fingerprints of its days (``day_fingerprints.json``), so the next one hashes only the
+warehouse's rows: at 1M leads hashing the 137 million rows of both sides took 6.3 s of a 19 s
+release that changed nothing.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -26,6 +30,7 @@ import duckdb
 
 SERVING_DB_NAME = "marts.duckdb"
 REPORT_NAME = "funnel_report.html"
+FINGERPRINTS_NAME = "day_fingerprints.json"
 RELEASES_KEPT = 3
 
 
@@ -77,6 +82,8 @@ def publish_release(
         previous = None
 
     tables: dict[str, int] = {}
+    previous_fingerprints = _read_fingerprints(previous)
+    fingerprints: dict[str, dict[str, list[int]]] = {}
     # The release file is the writable database; the warehouse is attached read-only.
     config = {"memory_limit": memory_limit} if memory_limit else {}
     with duckdb.connect(str(building / SERVING_DB_NAME), config=config) as con:
@@ -89,7 +96,13 @@ def publish_release(
             con.execute(f'drop table main."{name}"')
         for name in marts:
             if name in by_day_marts:
-                _release_by_day(con, name, building, previous if name in kept else None)
+                fingerprints[name] = _release_by_day(
+                    con,
+                    name,
+                    building,
+                    previous if name in kept else None,
+                    previous_fingerprints.get(name),
+                )
             else:
                 source = f'warehouse.marts."{name}"'
                 con.execute(f'create or replace table main."{name}" as select * from {source}')
@@ -98,6 +111,7 @@ def publish_release(
                 )
             tables[name] = con.execute(f'select count(*) from main."{name}"').fetchall()[0][0]
         con.execute("detach warehouse")
+    (building / FINGERPRINTS_NAME).write_text(json.dumps(fingerprints))
     write_report(building / SERVING_DB_NAME, building / REPORT_NAME)
 
     building.rename(final)
@@ -112,19 +126,29 @@ def publish_release(
 
 
 def _release_by_day(
-    con: duckdb.DuckDBPyConnection, name: str, building: Path, previous: Path | None
-) -> None:
-    """Bring main.<name> (the previous release's copy, if ``previous``) to the warehouse's rows
-    by replacing the days that differ, and write its Parquet partitions: the changed days anew,
-    the others linked from ``previous``."""
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    building: Path,
+    previous: Path | None,
+    released: dict[str, list[int]] | None,
+) -> dict[str, list[int]]:
+    """Bring main.<name> (the previous release's copy, if ``previous``, whose day fingerprints
+    are ``released`` where it kept them) to the warehouse's rows by replacing the days that
+    differ, and write its Parquet partitions: the changed days anew, the others linked from
+    ``previous``. Returns the fingerprints of the days released."""
     source = f'warehouse.marts."{name}"'
     folder = building / name
     folder.mkdir()
+    built = _day_fingerprints(con, source)
     if previous is None:
         con.execute(f'create or replace table main."{name}" as select * from {source}')
         _write_days(con, name, folder)
-        return
-    changed = _changed_days(con, name)
+        return built
+    if released is None:  # a release from before the fingerprints were kept
+        released = _day_fingerprints(con, f'main."{name}"')
+    changed = sorted(
+        day for day in built.keys() | released.keys() if built.get(day) != released.get(day)
+    )
     if changed:
         in_changed = _in_days(changed)
         con.execute(f'delete from main."{name}" where as_of_date {in_changed}')
@@ -133,7 +157,7 @@ def _release_by_day(
         )
     if not (previous / name).is_dir():  # released before its Parquet was by day
         _write_days(con, name, folder)
-        return
+        return built
     for partition in (previous / name).iterdir():
         if partition.name.removeprefix("as_of_date=") not in changed:
             (folder / partition.name).mkdir()
@@ -141,6 +165,7 @@ def _release_by_day(
                 os.link(file, folder / partition.name / file.name)
     if changed:
         _write_days(con, name, folder, changed)
+    return built
 
 
 def _write_days(
@@ -169,26 +194,22 @@ def _in_days(days: list[str]) -> str:
     return "in (" + ", ".join(f"date '{day}'" for day in days) + ")"
 
 
-def _changed_days(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
-    """The days whose rows differ between the release's main.<name> and the warehouse's."""
-    described = con.execute(f'select * from main."{name}" limit 0').description
+def _day_fingerprints(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, list[int]]:
+    """Per day of ``table``: its row count and the sum of a hash of every row."""
+    described = con.execute(f"select * from {table} limit 0").description
     columns = ", ".join(f'"{column[0]}"' for column in described)
-    fingerprint = (
-        "select cast(as_of_date as varchar) as day, count(*) as row_count, "
-        f"sum(hash({columns})) as row_hash from {{}} group by as_of_date"
-    )
     rows = con.execute(
-        f"""
-        select coalesce(released.day, built.day)
-        from ({fingerprint.format(f'main."{name}"')}) as released
-        full outer join ({fingerprint.format(f'warehouse.marts."{name}"')}) as built
-            on released.day = built.day
-        where released.row_count is distinct from built.row_count
-            or released.row_hash is distinct from built.row_hash
-        order by 1
-        """
+        f"select cast(as_of_date as varchar), count(*), sum(hash({columns})) from {table}"
+        " group by as_of_date"
     ).fetchall()
-    return [day for (day,) in rows]
+    return {day: [row_count, int(row_hash)] for day, row_count, row_hash in rows}
+
+
+def _read_fingerprints(release: Path | None) -> dict[str, dict[str, list[int]]]:
+    try:
+        return json.loads((release / FINGERPRINTS_NAME).read_text()) if release else {}
+    except (OSError, ValueError):  # none kept, or unreadable: hashed again from the release
+        return {}
 
 
 def _built_at(release: Path) -> datetime | None:
