@@ -6,7 +6,10 @@ callers pass a frame of bounded size: the rows of one load, or only the columns 
 With ``quality_dir`` the validation goes through a file-backed Great Expectations project in
 ``<quality_dir>/great_expectations``, which keeps every result, and renders it into the Data Docs
 site ``<quality_dir>/data_docs/index.html``: one page per suite and run, failures first.
-``prune_results`` bounds what the project keeps (see there).
+``prune_results`` bounds what the project keeps (see there). The site's index lists every kept
+result and costs more the more there are (0.2 s at 300 results, a page 0.1 s): a caller that
+validates several suites in a row passes ``update_index=False`` and calls
+``update_data_docs_index`` once after the last.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import great_expectations as gx
 import pandas as pd
@@ -24,6 +28,7 @@ from great_expectations.core.run_identifier import RunIdentifier
 FAILING_EXAMPLES = 10
 DATASOURCE = "frames"
 BATCH = "whole_frame"
+SITE = "local_site"
 
 
 @dataclass
@@ -35,6 +40,8 @@ class ValidationSummary:
     rows: int
     failures: list[dict] = field(default_factory=list)
     data_docs: str | None = None
+    # The kept result of a documented validation (GE's ValidationResultIdentifier).
+    result_id: Any = None
 
 
 def suite_columns(suite: gx.ExpectationSuite) -> list[str]:
@@ -66,15 +73,19 @@ def validate(
     key_columns: Sequence[str] = (),
     quality_dir: Path | None = None,
     run_name: str | None = None,
+    update_index: bool = True,
 ) -> ValidationSummary:
     """Validate ``frame``; failing examples name the rows by ``key_columns`` when given."""
     result_format = {"result_format": "SUMMARY", "partial_unexpected_count": FAILING_EXAMPLES}
     if key_columns:
         result_format["unexpected_index_column_names"] = list(key_columns)
+    result_id = None
     if quality_dir is None:
         result = _ephemeral_run(suite, frame, result_format)
     else:
-        result = _documented_run(suite, frame, result_format, Path(quality_dir), run_name)
+        result_id, result = _documented_run(
+            suite, frame, result_format, Path(quality_dir), run_name, update_index
+        )
     return ValidationSummary(
         suite=suite.name,
         success=bool(result.success),
@@ -85,7 +96,17 @@ def validate(
             _failure(outcome, key_columns) for outcome in result.results if not outcome.success
         ],
         data_docs=str(data_docs_index(quality_dir)) if quality_dir is not None else None,
+        result_id=result_id,
     )
+
+
+def update_data_docs_index(quality_dir: Path, last: ValidationSummary) -> None:
+    """Render the Data Docs index after validations run with ``update_index=False``; ``last``
+    is the latest of them (its page is rendered again with the index)."""
+    if last.result_id is None:
+        return
+    context = gx.get_context(mode="file", project_root_dir=str(_project_dir(quality_dir)))
+    context.build_data_docs(site_names=[SITE], resource_identifiers=[last.result_id])
 
 
 def merge_summaries(summaries: Sequence[ValidationSummary]) -> ValidationSummary:
@@ -109,6 +130,7 @@ def merge_summaries(summaries: Sequence[ValidationSummary]) -> ValidationSummary
         rows=rows,
         failures=list(failures.values()),
         data_docs=summaries[-1].data_docs,
+        result_id=summaries[-1].result_id,
     )
 
 
@@ -169,28 +191,35 @@ def _ephemeral_run(suite, frame, result_format):
     return definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
 
 
-def _documented_run(suite, frame, result_format, quality_dir: Path, run_name: str | None):
+def _documented_run(
+    suite, frame, result_format, quality_dir: Path, run_name: str | None, update_index: bool
+):
+    """Validate through a checkpoint, which keeps the result, and render its Data Docs page."""
     context = gx.get_context(mode="file", project_root_dir=str(_project_dir(quality_dir)))
     context.variables.progress_bars = {"globally": False}
     site_dir = str(data_docs_index(quality_dir).parent)
-    site = context.variables.data_docs_sites["local_site"]
+    site = context.variables.data_docs_sites[SITE]
     if site["store_backend"]["base_directory"] != site_dir:
         site["store_backend"]["base_directory"] = site_dir
         site["show_how_to_buttons"] = False
-        context.update_data_docs_site("local_site", site)
+        context.update_data_docs_site(SITE, site)
     definition = _validation_definition(context, suite)
     checkpoint = context.checkpoints.add_or_update(
         gx.Checkpoint(
             name=suite.name,
             validation_definitions=[definition],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+            actions=[],
             result_format=result_format,
         )
     )
     outcome = checkpoint.run(
         batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name)
     )
-    return next(iter(outcome.run_results.values()))
+    result_id, result = next(iter(outcome.run_results.items()))
+    context.build_data_docs(
+        site_names=[SITE], resource_identifiers=[result_id], build_index=update_index
+    )
+    return result_id, result
 
 
 def _failure(outcome, key_columns: Sequence[str]) -> dict:

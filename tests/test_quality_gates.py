@@ -116,6 +116,10 @@ def test_data_docs_hold_every_suite_of_the_run(pipeline):
     }
     assert pages == expected
     assert len(run_pages) == len(expected)
+    # Each gate renders the index once, after its last page: it still links every page.
+    listed = index.read_text()
+    for page in (quality / "data_docs" / "validations").rglob("*.html"):
+        assert page.relative_to(index.parent).as_posix() in listed, page
 
 
 def test_dbt_error_tests_are_blocking_checks_and_warn_tests_are_not():
@@ -368,9 +372,11 @@ def test_a_gate_deletes_results_older_than_data_docs_days_kept(pipeline_copy):
     old = RunIdentifier(run_name="a-run-20-days-ago", run_time=now - timedelta(days=20))
     recent = RunIdentifier(run_name="a-run-10-days-ago", run_time=now - timedelta(days=10))
     for run_id in (old, recent):
-        context.checkpoints.get("publish_list").run(
+        outcome = context.checkpoints.get("publish_list").run(
             batch_parameters={"dataframe": frame}, run_id=run_id
         )
+        # A gate renders each result's page after its checkpoint.
+        context.build_data_docs(resource_identifiers=list(outcome.run_results))
     pages = quality / "data_docs" / "validations" / "publish_list"
     assert (pages / old.run_name).is_dir()
 

@@ -40,6 +40,7 @@ from data_quality.validate import (
     merge_summaries,
     prune_results,
     suite_columns,
+    update_data_docs_index,
     validate,
 )
 from orchestration.ingest.contract import ENTITIES, Entity
@@ -91,6 +92,7 @@ class GateRun:
             key_columns=key,
             quality_dir=self.quality.root,
             run_name=self.run_id,
+            update_index=False,  # once per gate, after its last validation (see _gate)
         )
 
     def row_count(self, sql: str, **params) -> int:
@@ -204,6 +206,8 @@ def _gate(
             run = GateRun(con, context.run.run_id, settings, quality)
             _use_the_system_allocator_for_frames()
             summaries = validations(run)
+            if summaries:
+                update_data_docs_index(quality.root, summaries[-1])
             return_freed_memory()
             passed = all(summary.success for summary in summaries)
             if passed:
