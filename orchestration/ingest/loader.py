@@ -178,6 +178,10 @@ def _csv_rows(path: Path) -> str:
     )
 
 
+# A line the CSV reader rejected, as the reason its reject row gives (from ``reject_errors``).
+CSV_REJECT_REASON = "error_type || ': ' || error_message"
+
+
 def _forget_csv_rejects(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("drop table if exists reject_errors")
     con.execute("drop table if exists reject_scans")
@@ -203,8 +207,9 @@ def _stage_csv_files(
     one_by_one = []
     for group in by_header.values():
         # DuckDB sniffs every file of a read; the column names of the first stand for the group.
+        first = literal(str(group[0][0]))
         try:
-            header = con.execute(f"describe {_csv_rows(group[0][0])}").fetchall()
+            header = con.execute(f"describe from read_csv({first}, {_csv_options()})").fetchall()
         except duckdb.Error:
             one_by_one += group
             continue
@@ -221,7 +226,7 @@ def _stage_csv_files(
         except duckdb.Error:
             one_by_one += group
             continue
-        columns = [row[0] for row in header[1:]]
+        columns = [row[0] for row in header]
         mapped = _contract_select(entity, columns, "files.relative", "files.file_seq")
         con.execute(
             f"""
@@ -244,8 +249,7 @@ def _stage_csv_files(
             f"""
             insert into _incoming_malformed
             with files (path, relative, file_seq) as (values {names})
-            select files.relative, errors.line, files.file_seq,
-                errors.error_type || ': ' || errors.error_message, errors.csv_line
+            select files.relative, errors.line, files.file_seq, {CSV_REJECT_REASON}, errors.csv_line
             from reject_errors as errors
             inner join reject_scans as scans
                 on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
@@ -270,10 +274,8 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         _forget_csv_rejects(con)
         con.execute(f"create or replace temp table _file as {_csv_rows(path)}")
         con.execute(
-            """
-            insert into _file_malformed
-            select line, error_type || ': ' || error_message, csv_line from reject_errors
-            """
+            f"insert into _file_malformed select line, {CSV_REJECT_REASON}, csv_line"
+            " from reject_errors"
         )
     elif kind == "parquet":
         con.execute(
@@ -647,8 +649,9 @@ def _stage_files(
 ) -> dict[str, str]:
     """Append the rows of every new file to ``_incoming`` and the lines no reader could split to
     ``_incoming_malformed``. Returns the files DuckDB could not read, with its message."""
-    csv_files = [f for f in files if FILE_SUFFIXES[f[0].suffix.lower()] == "csv"]
-    one_by_one = [f for f in files if f not in csv_files]
+    is_csv = [FILE_SUFFIXES[path.suffix.lower()] == "csv" for path, _, _ in files]
+    csv_files = [file for file, csv in zip(files, is_csv, strict=True) if csv]
+    one_by_one = [file for file, csv in zip(files, is_csv, strict=True) if not csv]
     one_by_one += _stage_csv_files(con, entity, csv_files)
     unreadable = {}
     for path, relative, seq in one_by_one:
