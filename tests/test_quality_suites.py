@@ -193,6 +193,29 @@ def test_leads_mart_catches_unknown_stages_scores_out_of_bounds_and_size_jumps()
     }
 
 
+def test_scores_as_duckdb_returns_them_are_judged_like_wide_numbers():
+    # DuckDB hands INTEGER, SMALLINT and REAL columns to pandas as int32, int16 and float32;
+    # the suites widen them before Great Expectations compares them with the bounds.
+    frame = duckdb.sql(
+        "select lead_id, lifecycle_stage, fit_grade, demographic_score,"
+        " cast(firmographic_score as smallint) as firmographic_score,"
+        " cast(behavioural_score as real) as behavioural_score,"
+        " timing_score, fit_score, engagement_score, combined_score"
+        " from (values ('L1', 'mql', 'A', 45, 30, 76.5, 25, 75, 100, 175),"
+        " ('L2', 'sql', 'C', 5, -3, 10, 5, 5, 15, 20))"
+        f" as scores({', '.join(_mart().columns)})"
+    ).df()
+    assert str(frame["demographic_score"].dtype) == "int32"
+    assert str(frame["firmographic_score"].dtype) == "int16"
+    assert str(frame["behavioural_score"].dtype) == "float32"
+    failures = _failures(leads_mart.build_suite(BOUNDS), frame, ["lead_id"])
+    assert failures == {
+        ("expect_column_values_to_be_between", "behavioural_score"): ["L1: behavioural_score=76.5"],
+        ("expect_column_values_to_be_between", "firmographic_score"): ["L2: firmographic_score=-3"],
+    }
+    assert _failures(leads_mart.build_suite(BOUNDS), frame.head(0)) == {}
+
+
 def test_score_snapshots_and_stage_history_catch_their_faults():
     snapshots = _mart().drop(columns=["lifecycle_stage"])
     assert _failures(score_snapshots.build_suite(BOUNDS), snapshots) == {}

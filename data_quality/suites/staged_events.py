@@ -10,16 +10,24 @@ aggregate: none dropped (a filter), none repeated (a join). Plus the freshness o
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-# One pass over the staged table for both suites. The newest event is null when there are no
-# events at all: a deployment without an event feed is not stale.
+# The run's rows are counted apart from the newest event: one aggregate with a filtered
+# count(distinct) grouped every staged event id (1.5 s at 20 million events), apart they read
+# the run's rows only and the max takes milliseconds (0.01 s together). The newest event is
+# null when there are no events at all: a deployment without an event feed is not stale.
 FRAME_SQL = """
     select
         (select count(*) from raw.events where _load_id = $load_id) as loaded_rows,
-        count(*) filter (where load_id = $load_id) as staged_rows,
-        count(distinct event_id) filter (where load_id = $load_id) as staged_event_ids,
-        max(occurred_at) as newest_event_at,
-        date_diff('minute', max(occurred_at), $as_of_end) / 60.0 as newest_event_age_hours
-    from staging.stg_landing__events
+        run_rows.staged_rows,
+        run_rows.staged_event_ids,
+        newest.newest_event_at,
+        date_diff('minute', newest.newest_event_at, $as_of_end) / 60.0 as newest_event_age_hours
+    from
+        (
+            select count(*) as staged_rows, count(distinct event_id) as staged_event_ids
+            from staging.stg_landing__events
+            where load_id = $load_id
+        ) as run_rows,
+        (select max(occurred_at) as newest_event_at from staging.stg_landing__events) as newest
 """
 
 
