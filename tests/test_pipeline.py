@@ -225,6 +225,11 @@ def test_a_second_run_changes_nothing(pipeline, pipeline_env):
         if event.asset_key.path[0] == "raw" and event.asset_key.path[1] in ENTITIES
     ]
     assert loaded == [0] * len(ENTITIES)
+    raw_gates = [e for e in result.get_asset_check_evaluations() if e.asset_key.path[0] == "raw"]
+    assert len(raw_gates) == len(ENTITIES)
+    for gate in raw_gates:
+        assert gate.passed and gate.metadata["rows_validated"].value == 0
+        assert gate.description == "Nothing to validate: the run loaded no rows."
 
 
 def stages_disagreeing_with_todays_scores(query) -> list[tuple]:

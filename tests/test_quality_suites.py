@@ -26,6 +26,7 @@ from data_quality.suites import (
 )
 from data_quality.validate import validate
 from orchestration.ingest.contract import ENTITIES
+from orchestration.ingest.loader import ensure_raw_schema
 from orchestration.quality import checks
 from orchestration.quality.alerts import describe_failure
 from orchestration.quality.checks import GateRun, raw_suite
@@ -335,6 +336,28 @@ def test_the_gates_file_is_validated(tmp_path):
     assert "unknown key 'max_event_age'" in message
     assert "min_ratio is above max_ratio" in message
     assert "data_docs_days_kept must be a number >= 1, got 0.5" in message
+
+
+def test_a_raw_gate_validates_readmitted_rows_and_skips_a_run_that_loaded_nothing(tmp_path):
+    con = duckdb.connect()
+    ensure_raw_schema(con)
+    quality = QualityArea(path=str(tmp_path), gates_file=str(tmp_path / "gates.yml"))
+    run = GateRun(con, "run-2", GateSettings(), quality)
+    events_gate = checks._raw_validations(ENTITIES["events"])
+    insert_event = (
+        "insert into raw.events (event_id, lead_id, event_type, occurred_at, _source_file,"
+        " _file_seq, _load_id, _loaded_at) values (?, ?, ?, timestamp '2026-06-01', 'e.csv', 1,"
+        " ?, now())"
+    )
+    con.execute(insert_event, ["E1", "L1", "page_view", "run-1"])
+    assert events_gate(run) == []  # no file and no row of this run
+    # An event that waited for its lead, readmitted by this run without a new events file.
+    con.execute(insert_event, ["E2", "L2", "teleport", "run-2"])
+    summaries = events_gate(run)
+    assert [(s.suite, s.rows, s.success) for s in summaries] == [
+        ("raw_events", 1, False),
+        ("load_rejects", 0, True),
+    ]
 
 
 def test_a_large_query_is_validated_in_slices_with_the_result_of_one_frame(tmp_path, monkeypatch):
