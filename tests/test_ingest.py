@@ -180,6 +180,35 @@ def test_an_event_id_seen_before_is_a_duplicate(landing, tmp_path):
     ]
 
 
+def test_a_key_is_compared_as_its_typed_value_within_a_file_and_across_loads(landing, tmp_path):
+    header = "lead_id,assessed_at,framework,verdict,budget,authority,need,timeline\n"
+    write(
+        landing,
+        "sales_qualification/first.csv",
+        header
+        + "L1,2026-05-03T10:00:00Z,bant,accepted,1,1,1,1\n"
+        + "L2,2026-05-03T11:00:00Z,bant,accepted,1,1,1,1\n"
+        + "L2,2026-05-03 11:00:00,bant,accepted,1,1,1,1\n",
+    )
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert ingest(landing, warehouse).success
+    # The first file sent again with its timestamps written another way.
+    write(
+        landing,
+        "sales_qualification/resent.csv",
+        header + "L1,2026-05-03 10:00:00+00:00,bant,accepted,1,1,1,1\n",
+    )
+    assert ingest(landing, warehouse).success
+    assert query(warehouse, "select lead_id from raw.sales_qualification order by 1") == [
+        ("L1",),
+        ("L2",),
+    ]
+    assert [row[2] for row in rejects(warehouse, "sales_qualification")] == [
+        "duplicate_id_in_file",
+        "duplicate_record",
+    ]
+
+
 def test_late_event_is_admitted_on_the_first_run_after_its_lead_arrives(landing, tmp_path):
     write(
         landing,

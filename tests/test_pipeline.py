@@ -229,7 +229,7 @@ def test_a_second_run_changes_nothing(pipeline, pipeline_env):
     assert len(raw_gates) == len(ENTITIES)
     for gate in raw_gates:
         assert gate.passed and gate.metadata["rows_validated"].value == 0
-        assert gate.description == "Nothing to validate: the run loaded no rows."
+        assert gate.description == "Nothing to validate in this run."
 
 
 def stages_disagreeing_with_todays_scores(query) -> list[tuple]:

@@ -24,7 +24,7 @@ from data_quality.suites import (
     staged_events,
     staged_leads,
 )
-from data_quality.validate import validate
+from data_quality.validate import _with_wide_numbers, validate
 from orchestration.ingest.contract import ENTITIES
 from orchestration.ingest.loader import ensure_raw_schema
 from orchestration.quality import checks
@@ -217,6 +217,31 @@ def test_scores_as_duckdb_returns_them_are_judged_like_wide_numbers():
     assert _failures(leads_mart.build_suite(BOUNDS), frame.head(0)) == {}
 
 
+def test_narrow_numbers_are_widened_for_great_expectations_and_others_kept():
+    frame = pd.DataFrame(
+        {
+            "int32": pd.Series([1], dtype="int32"),
+            "uint16": pd.Series([1], dtype="uint16"),
+            "float32": pd.Series([0.5], dtype="float32"),
+            "uint64": pd.Series([2**63], dtype="uint64"),
+            "flag": [True],
+            "nullable": pd.Series([None], dtype="Int32"),
+            "text": ["a"],
+        }
+    )
+    widened = _with_wide_numbers(frame)
+    assert [str(dtype) for dtype in widened.dtypes] == [
+        "int64",
+        "int64",
+        "float64",
+        "uint64",
+        "bool",
+        "Int32",
+        str(frame["text"].dtype),
+    ]
+    assert widened.iloc[0].tolist()[:4] == [1, 1, 0.5, 2**63]
+
+
 def test_score_snapshots_and_stage_history_catch_their_faults():
     snapshots = _mart().drop(columns=["lifecycle_stage"])
     assert _failures(score_snapshots.build_suite(BOUNDS), snapshots) == {}
@@ -357,6 +382,17 @@ def test_a_raw_gate_validates_readmitted_rows_and_skips_a_run_that_loaded_nothin
     assert [(s.suite, s.rows, s.success) for s in summaries] == [
         ("raw_events", 1, False),
         ("load_rejects", 0, True),
+    ]
+    # A file whose every row was rejected loads nothing, and is judged all the same.
+    con.execute(
+        "insert into raw._ingested_files values ('events', 'bad.csv', 1, 1, 'sha', 2, 'loaded',"
+        " null, 40, 0, 40, 'run-3', now())"
+    )
+    run.run_id = "run-3"
+    summaries = events_gate(run)
+    assert [(s.suite, s.rows, s.success) for s in summaries] == [
+        ("raw_events", 0, True),
+        ("load_rejects", 1, False),
     ]
 
 

@@ -10,10 +10,10 @@ aggregate: none dropped (a filter), none repeated (a join). Plus the freshness o
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-# The run's rows are counted apart from the newest event: one aggregate with a filtered
-# count(distinct) grouped every staged event id (1.5 s at 20 million events), apart they read
-# the run's rows only and the max takes milliseconds (0.01 s together). The newest event is
-# null when there are no events at all: a deployment without an event feed is not stale.
+# The run's rows are counted apart from the newest event, so that the count(distinct) reads
+# only the run's rows (as one aggregate with a filter it grouped every staged event id). The
+# newest event is null when there are no events at all: a deployment without an event feed is
+# not stale.
 FRAME_SQL = """
     select
         (select count(*) from raw.events where _load_id = $load_id) as loaded_rows,

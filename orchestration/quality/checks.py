@@ -226,7 +226,7 @@ def _result(
     return dg.AssetCheckResult(
         passed=all(summary.success for summary in summaries),
         severity=dg.AssetCheckSeverity.ERROR,
-        description=None if summaries else "Nothing to validate: the run loaded no rows.",
+        description=None if summaries else "Nothing to validate in this run.",
         metadata={
             "suites": ", ".join(summary.suite for summary in summaries),
             "rows_validated": sum(summary.rows for summary in summaries),
