@@ -656,9 +656,10 @@ def _stage_files(
 ) -> dict[str, str]:
     """Append the rows of every new file to ``_incoming`` and the lines no reader could split to
     ``_incoming_malformed``. Returns the files DuckDB could not read, with its message."""
-    is_csv = [FILE_SUFFIXES[path.suffix.lower()] == "csv" for path, _, _ in files]
-    csv_files = [file for file, csv in zip(files, is_csv, strict=True) if csv]
-    one_by_one = [file for file, csv in zip(files, is_csv, strict=True) if not csv]
+    csv_files, one_by_one = [], []
+    for file in files:
+        is_csv = FILE_SUFFIXES[file[0].suffix.lower()] == "csv"
+        (csv_files if is_csv else one_by_one).append(file)
     one_by_one += _stage_csv_files(con, entity, csv_files)
     unreadable = {}
     for path, relative, seq in one_by_one:
