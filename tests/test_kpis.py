@@ -104,8 +104,12 @@ def test_report_headline_figures_match_an_independent_computation(pipeline):
     assert figures["customer_acquisition_cost"] == pytest.approx(total_spend / figures["won"])
     assert (figures["mql_to_sql_target_low"], figures["mql_to_sql_target_high"]) == (0.2, 0.4)
 
-    # Lead velocity of the last full month, from first-MQL months.
-    months = mqls["mql_at"].dt.to_period("M").value_counts().sort_index()
+    # Lead velocity of the last full month, from first-MQL months: a move at midnight belongs to
+    # the day that just ended, and a month without MQLs counts as zero.
+    days = mqls["mql_at"].dt.normalize()
+    days = days.where(mqls["mql_at"] != days, days - pd.Timedelta(days=1))
+    all_months = pd.period_range(days.min().to_period("M"), pd.Timestamp(END_DATE).to_period("M"))
+    months = days.dt.to_period("M").value_counts().reindex(all_months, fill_value=0)
     assert figures["lead_velocity_rate"] == pytest.approx(
         (months.iloc[-2] - months.iloc[-3]) / months.iloc[-3]
     )
@@ -126,3 +130,49 @@ def test_sales_cycle_length_matches_lead_level_facts(pipeline):
     ).iloc[0]
     assert mart["deals"] == len(won)
     assert mart["mean"] == pytest.approx(days.mean(), abs=0.01)  # means rounded to 0.001 day
+
+
+def test_won_deals_split_by_whether_the_lead_was_in_the_sql_stage(pipeline):
+    """A deal whose opportunity sales opened without qualifying the lead passes SQL in the funnel
+    but was never in the SQL stage: CAC through qualification and SQL-to-close leave it out."""
+    history = _frame(
+        pipeline, "select lead_id, lifecycle_stage, entered_at from marts.lead_stage_history"
+    )
+    first_sql = history[history["lifecycle_stage"] == "sql"].groupby("lead_id")["entered_at"].min()
+    closed = _frame(
+        pipeline,
+        "select lead_id, closed_at, lifecycle_stage from marts.leads"
+        " where lifecycle_stage in ('won', 'lost')",
+    ).set_index("lead_id")
+    closed["sql_stage_at"] = first_sql.reindex(closed.index)
+    through_sql = closed["sql_stage_at"] < closed["closed_at"]
+    won = closed["lifecycle_stage"] == "won"
+    # The sample has both kinds of won deal, so the split is not trivially all on one side.
+    assert (won & through_sql).sum() > 0 and (won & ~through_sql).sum() > 0
+
+    costs = _frame(
+        pipeline,
+        "select sum(won_after_sql) as after, sum(won_without_sql) as without"
+        " from marts.acquisition_costs",
+    ).iloc[0]
+    assert (costs["after"], costs["without"]) == (
+        (won & through_sql).sum(),
+        (won & ~through_sql).sum(),
+    )
+
+    cycles = _frame(
+        pipeline,
+        "select sum(deals_through_sql) as deals,"
+        " sum(sql_to_close_mean_days * deals_through_sql) / sum(deals_through_sql) as mean"
+        " from marts.sales_cycle_length where outcome = 'won'",
+    ).iloc[0]
+    qualified_won = closed[won & through_sql]
+    days = (qualified_won["closed_at"] - qualified_won["sql_stage_at"]).dt.total_seconds() / 86400
+    assert cycles["deals"] == len(qualified_won)
+    assert cycles["mean"] == pytest.approx(days.mean(), abs=0.01)  # means rounded to 0.001 day
+
+    speed = _frame(
+        pipeline,
+        "select sum(leads) as leads from marts.speed_to_lead where starting_stage = 'sql'",
+    ).iloc[0]
+    assert speed["leads"] == len(first_sql)

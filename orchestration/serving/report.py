@@ -152,7 +152,10 @@ def _cycle_chart(cycles: pd.DataFrame) -> go.Figure:
     for outcome in ("won", "lost"):
         rows = cycles[cycles["outcome"] == outcome]
         by_source = rows.groupby("source").apply(
-            lambda g: (g["sql_to_close_median_days"] * g["deals"]).sum() / g["deals"].sum(),
+            lambda g: (
+                (g["sql_to_close_median_days"] * g["deals_through_sql"]).sum()
+                / g["deals_through_sql"].sum()
+            ),
             include_groups=False,
         )
         figure.add_bar(x=by_source.index, y=by_source.values, name=f"{outcome}: SQL → close")

@@ -110,3 +110,9 @@
         else cast({{ timestamp_expression }} as date)
     end
 {%- endmacro %}
+
+{#- The first day of the month a moment counts in: the month of its day_ending_at, so monthly
+    KPIs put a move at midnight on the 1st in the month that just ended, as the daily ones do. -#}
+{% macro month_of_moment(timestamp_expression) -%}
+    cast({{ dbt.date_trunc('month', day_ending_at(timestamp_expression)) }} as date)
+{%- endmacro %}

@@ -1,7 +1,8 @@
 -- Marketing spend against what it bought, per month and source: cost per lead, cost per
 -- qualified lead (spend / SQLs of the leads created that month from that source) and customer
 -- acquisition cost (spend / their won deals), for the deals won through qualification (the
--- lead reached SQL first) and for all won deals.
+-- lead was in the SQL stage before it won) and for all won deals. A source without spend that
+-- month costs 0 per lead; a rate with nothing to divide by is null.
 with
 
 funnel as (
@@ -36,14 +37,14 @@ monthly_leads as (
         count(*) as leads,
         count(sql_at) as sqls,
         cast(sum(case when is_won then 1 else 0 end) as bigint) as won,
-        cast(sum(case when is_won and sql_at is not null then 1 else 0 end) as bigint)
+        cast(sum(case when is_won and sql_stage_at is not null then 1 else 0 end) as bigint)
             as won_after_sql
     from funnel
     group by cast({{ dbt.date_trunc('month', 'created_at') }} as date), source
 
 ),
 
-final as (
+monthly as (
 
     select
         coalesce(monthly_spend.period_month, monthly_leads.period_month) as period_month,
@@ -52,19 +53,31 @@ final as (
         coalesce(monthly_leads.leads, 0) as leads,
         coalesce(monthly_leads.sqls, 0) as sqls,
         coalesce(monthly_leads.won, 0) as won,
-        coalesce(monthly_leads.won_after_sql, 0) as won_after_sql,
-        coalesce(monthly_leads.won, 0) - coalesce(monthly_leads.won_after_sql, 0)
-            as won_without_sql,
-        {{ safe_rate('monthly_spend.spend', 'monthly_leads.leads') }} as cost_per_lead,
-        {{ safe_rate('monthly_spend.spend', 'monthly_leads.sqls') }} as cost_per_qualified_lead,
-        {{ safe_rate('monthly_spend.spend', 'monthly_leads.won') }} as customer_acquisition_cost,
-        {{ safe_rate('monthly_spend.spend', 'monthly_leads.won_after_sql') }}
-            as customer_acquisition_cost_qualified
+        coalesce(monthly_leads.won_after_sql, 0) as won_after_sql
     from monthly_spend
     full outer join monthly_leads
         on
             monthly_spend.period_month = monthly_leads.period_month
             and monthly_spend.source = monthly_leads.source
+
+),
+
+final as (
+
+    select
+        period_month,
+        source,
+        spend,
+        leads,
+        sqls,
+        won,
+        won_after_sql,
+        won - won_after_sql as won_without_sql,
+        {{ safe_rate('spend', 'leads') }} as cost_per_lead,
+        {{ safe_rate('spend', 'sqls') }} as cost_per_qualified_lead,
+        {{ safe_rate('spend', 'won') }} as customer_acquisition_cost,
+        {{ safe_rate('spend', 'won_after_sql') }} as customer_acquisition_cost_qualified
+    from monthly
 
 )
 

@@ -1,6 +1,7 @@
 -- Conversion per month and source for the two qualification steps: of the leads that first
 -- reached MQL (resp. SQL) in the month, how many have reached SQL (resp. an opportunity) since.
--- The MQL -> SQL rate carries its target band (vars mql_to_sql_target_low / _high).
+-- The MQL -> SQL rate carries its target band (vars mql_to_sql_target_low / _high). A move at
+-- midnight counts in the month of the day that just ended (month_of_moment).
 with
 
 funnel as (
@@ -18,13 +19,13 @@ steps as (
     {% if not loop.first %}union all{% endif %}
     select
         '{{ step }}' as conversion_step,
-        cast({{ dbt.date_trunc('month', entered_at) }} as date) as period_month,
+        {{ month_of_moment(entered_at) }} as period_month,
         source,
         count(*) as entered,
         count({{ converted_at }}) as converted
     from funnel
     where {{ entered_at }} is not null
-    group by cast({{ dbt.date_trunc('month', entered_at) }} as date), source
+    group by {{ month_of_moment(entered_at) }}, source
     {%- endfor %}
 
 ),

@@ -1,5 +1,7 @@
 -- Lead velocity: qualified leads (first reaching MQL, and first reaching SQL) per month, against
--- the month before, as a growth rate. Months without qualified leads count as zero.
+-- the month before, as a growth rate. Months without qualified leads count as zero: every month
+-- from the first qualified lead's to the as-of day's has a row. A move at midnight counts in the
+-- month of the day that just ended (month_of_moment), as in leads_per_stage_daily.
 with
 
 funnel as (
@@ -11,7 +13,7 @@ funnel as (
 monthly as (
 
     select
-        cast({{ dbt.date_trunc('month', 'mql_at') }} as date) as period_month,
+        {{ month_of_moment('mql_at') }} as period_month,
         1 as mqls,
         0 as sqls
     from funnel
@@ -20,7 +22,7 @@ monthly as (
     union all
 
     select
-        cast({{ dbt.date_trunc('month', 'sql_at') }} as date) as period_month,
+        {{ month_of_moment('sql_at') }} as period_month,
         0 as mqls,
         1 as sqls
     from funnel
@@ -28,14 +30,25 @@ monthly as (
 
 ),
 
+months as (
+
+    select distinct cast({{ dbt.date_trunc('month', 'calendar_date') }} as date) as period_month
+    from (
+        {{ day_series('(select min(period_month) from monthly)', as_of_date(), 'calendar_date') }}
+    ) as calendar
+
+),
+
 counted as (
 
     select
-        period_month,
-        cast(sum(mqls) as bigint) as mqls,
-        cast(sum(sqls) as bigint) as sqls
-    from monthly
-    group by period_month
+        months.period_month,
+        cast(coalesce(sum(monthly.mqls), 0) as bigint) as mqls,
+        cast(coalesce(sum(monthly.sqls), 0) as bigint) as sqls
+    from months
+    left join monthly
+        on months.period_month = monthly.period_month
+    group by months.period_month
 
 ),
 

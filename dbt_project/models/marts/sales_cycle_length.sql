@@ -1,7 +1,8 @@
 -- Sales cycle length of closed deals per month of closing and source, won and lost separately:
--- days from SQL to close and from lead creation to close (median, 75th percentile, mean).
--- Deals closed without a recorded SQL moment count in lead_to_close only. Rounded to 0.001
--- day or hour, so that reruns give identical numbers whatever the order of summation.
+-- days from the SQL stage to close and from lead creation to close (median, 75th percentile,
+-- mean). Deals of leads that were never in the SQL stage (sales opened the opportunity without
+-- qualifying the lead first) count in lead_to_close only; deals_through_sql counts the others.
+-- Rounded to 0.001 day, so that reruns give identical numbers whatever the order of summation.
 with
 
 funnel as (
@@ -13,10 +14,10 @@ funnel as (
 closed_deals as (
 
     select
-        cast({{ dbt.date_trunc('month', 'closed_at') }} as date) as close_month,
+        {{ month_of_moment('closed_at') }} as close_month,
         source,
         case when is_won then 'won' else 'lost' end as outcome,
-        {{ dbt.datediff('sql_at', 'closed_at', 'second') }} / 86400.0 as sql_to_close_days,  -- noqa: LT05
+        {{ dbt.datediff('sql_stage_at', 'closed_at', 'second') }} / 86400.0 as sql_to_close_days,  -- noqa: LT05
         {{ dbt.datediff('created_at', 'closed_at', 'second') }} / 86400.0 as lead_to_close_days  -- noqa: LT05
     from funnel
     where closed_at is not null
@@ -30,6 +31,7 @@ final as (
         source,
         outcome,
         count(*) as deals,
+        count(sql_to_close_days) as deals_through_sql,
         {{ round_half_away('percentile_cont(0.5) within group (order by sql_to_close_days)', 3) }}
             as sql_to_close_median_days,
         {{ round_half_away('percentile_cont(0.75) within group (order by sql_to_close_days)', 3) }}

@@ -1,6 +1,7 @@
 -- Speed to lead per month and source: hours from MQL to the first sales action (an assessment
--- or an opportunity) and from SQL to the next one, and how many breached the SLA (var
--- speed_to_lead_sla_hours): no action within the SLA, including leads still waiting past it.
+-- or an opportunity) and from the SQL stage to the next one, and how many breached the SLA (var
+-- speed_to_lead_sla_hours): no action within the SLA, including leads still waiting past it. A
+-- lead sales opened an opportunity for without qualifying it first has no SQL stage to wait in.
 {%- set sla_hours = var('speed_to_lead_sla_hours') %}
 
 with
@@ -13,17 +14,17 @@ funnel as (
 
 waits as (
 
-    {%- for stage in ['mql', 'sql'] %}
+    {%- for stage, started_at in [('mql', 'mql_at'), ('sql', 'sql_stage_at')] %}
     {% if not loop.first %}union all{% endif %}
     select
         '{{ stage }}' as starting_stage,
-        cast({{ dbt.date_trunc('month', stage ~ '_at') }} as date) as period_month,
+        {{ month_of_moment(started_at) }} as period_month,
         source,
-        {{ dbt.datediff(stage ~ '_at', 'first_action_after_' ~ stage ~ '_at', 'second') }} / 3600.0  -- noqa: LT05
+        {{ dbt.datediff(started_at, 'first_action_after_' ~ started_at, 'second') }} / 3600.0  -- noqa: LT05
             as hours_to_first_action,
-        {{ dbt.datediff(stage ~ '_at', as_of_end(), 'second') }} / 3600.0 as hours_waited_so_far  -- noqa: LT05
+        {{ dbt.datediff(started_at, as_of_end(), 'second') }} / 3600.0 as hours_waited_so_far  -- noqa: LT05
     from funnel
-    where {{ stage }}_at is not null
+    where {{ started_at }} is not null
     {%- endfor %}
 
 ),

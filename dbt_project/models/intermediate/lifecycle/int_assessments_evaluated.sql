@@ -1,6 +1,7 @@
 -- Sales assessments with the number of framework criteria met and whether the assessment
 -- qualifies the lead for SQL: an accepted verdict that meets the framework's minimum criteria
--- (bant_min_criteria of 4, meddic_min_criteria of 6 in scoring/rules.yml).
+-- (bant_min_criteria of the 4 BANT criteria, meddic_min_criteria of the 6 MEDDIC criteria, in
+-- scoring/rules.yml).
 {%- set thresholds = scoring_config()['thresholds'] %}
 with
 

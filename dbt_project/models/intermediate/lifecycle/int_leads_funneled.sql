@@ -1,8 +1,11 @@
 -- One row per lead with its segment and the moments it passed each funnel step: the single
 -- definition every KPI mart counts from. Reaching a later stage passes the earlier steps (a lead
 -- that went straight to SQL, or that sales opened an opportunity for, has passed MQL then too).
--- A sales action is an assessment or an opportunity opened; speed to lead measures the first
--- one at or after MQL, and the first one after SQL.
+-- sql_stage_at is when the lead was first in the SQL stage itself (null for a lead sales opened
+-- an opportunity for without qualifying it first): what SQL-to-close, speed to lead from SQL and
+-- won-through-qualification measure from. A sales action is an assessment or an opportunity
+-- opened; speed to lead measures the first one at or after MQL, and the first one after the
+-- SQL stage began (the assessment that qualified the lead is not an action after it).
 with
 
 leads as (
@@ -53,6 +56,7 @@ milestones as (
                 when lifecycle_stage in ('sql', 'opportunity', 'won', 'lost') then entered_at
             end
         ) as sql_at,
+        min(case when lifecycle_stage = 'sql' then entered_at end) as sql_stage_at,
         min(
             case when lifecycle_stage in ('opportunity', 'won', 'lost') then entered_at end
         ) as opportunity_at,
@@ -88,8 +92,11 @@ first_sales_actions as (
             case when sales_actions.action_at >= milestones.mql_at then sales_actions.action_at end
         ) as first_action_after_mql_at,
         min(
-            case when sales_actions.action_at > milestones.sql_at then sales_actions.action_at end
-        ) as first_action_after_sql_at
+            case
+                when sales_actions.action_at > milestones.sql_stage_at
+                    then sales_actions.action_at
+            end
+        ) as first_action_after_sql_stage_at
     from milestones
     inner join sales_actions
         on milestones.lead_id = sales_actions.lead_id
@@ -116,13 +123,14 @@ final as (
         leads.created_at,
         milestones.mql_at,
         milestones.sql_at,
+        milestones.sql_stage_at,
         milestones.opportunity_at,
         coalesce(milestones.won_at, milestones.lost_at) as closed_at,
         milestones.won_at is not null as is_won,
         milestones.lost_at is not null and milestones.won_at is null as is_lost,
         coalesce(milestones.mql_cycles, 0) as mql_cycles,
         first_sales_actions.first_action_after_mql_at,
-        first_sales_actions.first_action_after_sql_at
+        first_sales_actions.first_action_after_sql_stage_at
     from leads
     left join accounts
         on leads.account_id = accounts.account_id
