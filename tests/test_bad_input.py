@@ -9,6 +9,7 @@ import duckdb
 import pytest
 from dagster_duckdb import DuckDBResource
 
+from orchestration.ingest import loader
 from orchestration.ingest.assets import build_ingest_assets
 from orchestration.ingest.contract import ENTITIES
 from orchestration.resources import LandingZone
@@ -38,6 +39,12 @@ EXPECTED = {
     "parquet_with_another_schema": {"accounts": (1, 0, {"missing_required": 1})},
     "jsonl_with_a_broken_line": {"opportunities": (2, 1, {"malformed_line": 1})},
     "unknown_file_type": {"leads": (1, 1, {})},
+    "same_event_in_several_files": {"events": (3, 1, {"duplicate_record": 2})},
+    "spend_repeated_without_campaign": {"marketing_spend": (2, 1, {"duplicate_id_in_file": 1})},
+    "columns_named_like_the_loaders": {"leads": (2, 2, {}), "accounts": (1, 1, {})},
+    "pattern_characters_in_file_names": {"leads": (5, 5, {})},
+    "numbers_not_whole_or_not_finite": {"accounts": (5, 1, {"unparseable_type": 4})},
+    "jsonl_with_byte_order_mark_and_non_ascii_keys": {"leads": (1, 1, {})},
 }
 
 
@@ -79,10 +86,34 @@ def test_bad_input_is_quarantined_with_its_reason_and_rows_are_conserved(case, t
             assert stored + rejected == rows, f"{entity}: rows must be conserved"
     if case == "unknown_file_type":
         assert metadata["leads"]["files_ignored"].value == ["leads/notes.txt"]
-    if case == "extra_unknown_columns":
+    # Extra columns are kept, whatever their names.
+    extras = {
+        "extra_unknown_columns": ("leads", '{"favourite_colour":"green","lead score (old)":"55"}'),
+        "columns_named_like_the_loaders": (
+            "leads",
+            '{"rowid":"7","_row_number":"x","_source_file":"y"}',
+        ),
+        "jsonl_with_byte_order_mark_and_non_ascii_keys": ("leads", '{"größe":"groß"}'),
+    }
+    if case in extras:
+        entity, expected = extras[case]
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            extra = con.execute("select _extra_columns from raw.leads").fetchall()[0][0]
-        assert extra == '{"favourite_colour":"green","lead score (old)":"55"}'
+            extra = con.execute(
+                f"select _extra_columns from raw.{entity} order by _row_number limit 1"
+            ).fetchall()[0][0]
+        assert extra == expected
+    if case == "pattern_characters_in_file_names":
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            loaded = con.execute(
+                "select _source_file, lead_id from raw.leads order by 1"
+            ).fetchall()
+        assert loaded == [
+            ("leads/leads.csv", "L1"),
+            ("leads/leads1.csv", "L7"),
+            ("leads/leads[1].csv", "L5"),
+            ("leads/leads_?.jsonl", "L6"),
+            ("leads/leads_a.jsonl", "L8"),
+        ]
 
 
 def test_an_unreadable_file_is_one_reject_row_with_the_readers_message(tmp_path):
@@ -109,3 +140,52 @@ def test_an_unreadable_file_is_one_reject_row_with_the_readers_message(tmp_path)
     assert (source_file, code) == ("leads/broken.parquet", "unreadable_file")
     assert reason.startswith("the file could not be read: ")
     assert "Traceback" not in reason
+
+
+def test_a_file_the_process_may_not_open_is_reported_and_tried_again(tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    (landing / "leads").mkdir(parents=True)
+    (landing / "leads" / "leads.csv").write_text("lead_id,created_at\nL1,2026-05-01\n")
+    locked = landing / "leads" / "locked.csv"
+    locked.write_text("lead_id,created_at\nL2,2026-05-02\n")
+    # The tests run as root, whom file permissions do not stop: the open fails as it would for
+    # a file of another user with mode 0600.
+    hash_file = loader._file_sha256
+
+    def denied(path):
+        if path == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return hash_file(path)
+
+    monkeypatch.setattr(loader, "_file_sha256", denied)
+    warehouse = tmp_path / "warehouse.duckdb"
+
+    def ingest():
+        return dg.materialize(
+            build_ingest_assets(),
+            resources={
+                "warehouse": DuckDBResource(database=str(warehouse)),
+                "landing": LandingZone(path=str(landing)),
+            },
+            raise_on_error=False,
+        )
+
+    result = ingest()
+    assert result.success
+    metadata = result.asset_materializations_for_node("raw__leads")[0].metadata
+    assert metadata["files_unreadable"].value == {
+        "leads/locked.csv": "PermissionError: Permission denied"
+    }
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select lead_id from raw.leads").fetchall() == [("L1",)]
+        assert con.execute(
+            "select _source_file, reason_code from raw.leads_rejects"
+        ).fetchall() == [("leads/locked.csv", "unreadable_file")]
+
+    monkeypatch.setattr(loader, "_file_sha256", hash_file)  # the permissions are fixed
+    assert ingest().success
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select lead_id from raw.leads order by 1").fetchall() == [
+            ("L1",),
+            ("L2",),
+        ]

@@ -116,3 +116,10 @@ def test_the_new_files_sensor_asks_for_one_run_per_change(monkeypatch, tmp_path)
     (landing / "leads" / "day1.csv").write_text("lead_id,created_at\nL1,2026-06-01\n")
     assert isinstance(sensor(context), dg.RunRequest)
     assert isinstance(sensor(context), dg.SkipReason)  # the same file: nothing new
+    # A file in a sub-folder, moved in with a modification time older than the last check's.
+    nested = landing / "leads" / "2026" / "day0.csv"
+    nested.parent.mkdir()
+    nested.write_text("lead_id,created_at\nL0,2026-05-31\n")
+    os.utime(nested, ns=(1_000_000_000, 1_000_000_000))
+    assert isinstance(sensor(context), dg.RunRequest)
+    assert isinstance(sensor(context), dg.SkipReason)

@@ -166,6 +166,16 @@ def test_rerun_adds_no_duplicates_and_new_files_are_picked_up(landing, tmp_path)
     assert metadata["rows_accepted"].value == 1
     assert query(warehouse, "select count(*) from raw.leads") == [(3,)]
 
+    # The file changes, then goes back to its first content: each change is loaded.
+    first = (landing / "leads" / "leads_1.csv").read_text()
+    write(landing, "leads/leads_1.csv", first.replace("CTO", "Intern"))
+    assert ingest(landing, warehouse).success
+    write(landing, "leads/leads_1.csv", first)
+    assert ingest(landing, warehouse).success
+    assert query(
+        warehouse, "select job_title from raw.leads where lead_id = 'L1' order by _file_seq"
+    ) == [("CTO",), ("Intern",), ("CTO",)]
+
 
 def test_an_event_id_seen_before_is_a_duplicate(landing, tmp_path):
     event = "event_id,lead_id,event_type,occurred_at\nE1,L1,email_open,2026-05-02T00:00:00Z\n"
@@ -177,6 +187,43 @@ def test_an_event_id_seen_before_is_a_duplicate(landing, tmp_path):
     assert query(warehouse, "select count(*) from raw.events") == [(1,)]
     assert [row[2:] for row in rejects(warehouse, "events")] == [
         ("duplicate_record", "event_id E1 was loaded before")
+    ]
+
+
+def test_an_event_sent_in_several_files_of_one_run_loads_once(landing, tmp_path):
+    event = "event_id,lead_id,event_type,occurred_at\nE1,L1,email_open,2026-05-02T00:00:00Z\n"
+    write(landing, "events/day_1.csv", event)
+    write(landing, "events/day_2.csv", event)
+    write(
+        landing,
+        "events/day_3.jsonl",
+        '{"event_id": "E1", "lead_id": "L1", "event_type": "email_open",'
+        ' "occurred_at": "2026-05-02T00:00:00Z"}\n',
+    )
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert ingest(landing, warehouse).success
+    assert query(warehouse, "select _source_file from raw.events") == [("events/day_1.csv",)]
+    assert [row[::2] for row in rejects(warehouse, "events")] == [
+        ("events/day_2.csv", "duplicate_record"),
+        ("events/day_3.jsonl", "duplicate_record"),
+    ]
+
+
+def test_an_event_waiting_for_its_lead_and_sent_again_is_admitted_once(landing, tmp_path):
+    event = "event_id,lead_id,event_type,occurred_at\nE9,L9,demo_booked,2026-05-02T00:00:00Z\n"
+    write(landing, "events/day_1.csv", event)
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert ingest(landing, warehouse).success
+    write(landing, "events/day_2.csv", event)
+    assert ingest(landing, warehouse).success
+    assert [row[::2] for row in rejects(warehouse, "events")] == [
+        ("events/day_1.csv", "unknown_lead"),
+        ("events/day_2.csv", "duplicate_record"),
+    ]
+    write(landing, "leads/leads_late.csv", LEADS_HEADER + "L9,2026-05-01T00:00:00Z,,,,\n")
+    assert ingest(landing, warehouse).success
+    assert query(warehouse, "select event_id, _source_file from raw.events") == [
+        ("E9", "events/day_1.csv")
     ]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,48 +135,79 @@ def _file_sha256(path: Path) -> str:
 
 def _new_files(
     con: duckdb.DuckDBPyConnection, entity: Entity, files: list[Path], landing_dir: Path
-) -> tuple[list[tuple[Path, str, int, int, str]], list[tuple[str, int, int, str]]]:
-    """Files to load, and files whose modification time changed but whose content did not.
+) -> tuple[list[tuple[Path, str, int, int, str]], list[tuple[str, int, int, str]], dict[str, str]]:
+    """Files to load, files whose modification time changed but whose content did not, and files
+    the process cannot open (with the reason; they are tried again on the next run).
 
-    Path, size and modification time decide quickly; a file that differs in those is hashed, so
-    that copying or regenerating the same content does not load it twice.
+    Path, size and modification time decide quickly; a file that differs in those is hashed and
+    compared with the content last loaded from its path, so that copying or regenerating the
+    same content does not load it twice, while content that goes back to an earlier version is
+    loaded again.
     """
     loaded = con.execute(
         "select source_file, size_bytes, modified_ns, content_sha256 from raw._ingested_files"
-        " where entity = ?",
+        " where entity = ? order by file_seq",
         [entity.name],
     ).fetchall()
     seen = {(path, size, mtime) for path, size, mtime, _ in loaded}
-    seen_content = {(path, sha) for path, _, _, sha in loaded}
-    new, touched = [], []
+    latest_content = {path: sha for path, _, _, sha in loaded}
+    new, touched, unopenable = [], [], {}
     for path in files:
-        stat = path.stat()
         relative = path.relative_to(landing_dir).as_posix()
-        if (relative, stat.st_size, stat.st_mtime_ns) in seen:
+        try:
+            stat = path.stat()
+            if (relative, stat.st_size, stat.st_mtime_ns) in seen:
+                continue
+            sha = _file_sha256(path)
+        except OSError as error:
+            unopenable[relative] = f"{type(error).__name__}: {error.strerror or error}"
             continue
-        sha = _file_sha256(path)
-        if (relative, sha) in seen_content:
+        if latest_content.get(relative) == sha:
             touched.append((relative, stat.st_size, stat.st_mtime_ns, sha))
         else:
             new.append((path, relative, stat.st_size, stat.st_mtime_ns, sha))
-    return new, touched
+    return new, touched, unopenable
 
 
-def _csv_options() -> str:
+def _csv_options(column_count: int = 0) -> str:
     """How every CSV file is read: all values as text (the contract check types them), lines the
-    reader cannot split kept in DuckDB's ``reject_errors`` table."""
+    reader cannot split kept in DuckDB's ``reject_errors`` table, and, given the header's column
+    count, the columns named by position (see ``_file_column``)."""
+    names = ", ".join(literal(_file_column(i)) for i in range(column_count))
     return (
         "all_varchar = true, header = true, store_rejects = true,"
-        f" max_line_size = {MAX_CSV_LINE_BYTES}"
+        f" max_line_size = {MAX_CSV_LINE_BYTES}" + (f", names = [{names}]" if names else "")
     )
 
 
-def _csv_rows(path: Path) -> str:
-    """The rows of one CSV file, numbered in file order."""
-    return (
-        "select row_number() over () as _row_number, *"
-        f" from read_csv({literal(str(path))}, {_csv_options()})"
-    )
+def _file_column(position: int) -> str:
+    """The name a file's column is read under: by position, so that a file column named like one
+    the loader adds (``rowid``, ``_row_number``, ``_source_file`` ...) is just another column."""
+    return f"__file_column_{position}"
+
+
+def _header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """The column names of a CSV file as DuckDB's reader sees them."""
+    return [
+        row[0]
+        for row in con.execute(
+            f"describe from read_csv({literal(str(path))}, {_csv_options()})"
+        ).fetchall()
+    ]
+
+
+# Characters DuckDB's readers take as a file pattern rather than as part of a file name.
+GLOB_CHARACTERS = set("*?[]{}")
+
+
+def _readable_path(path: Path, seq: int, scratch: Path) -> Path:
+    """A path DuckDB reads as this one file: a file whose name holds a pattern character is read
+    through a link without it (``day[1].csv`` would otherwise read ``day1.csv``)."""
+    if not GLOB_CHARACTERS & set(str(path)):
+        return path
+    link = scratch / f"file_{seq}{path.suffix.lower()}"
+    link.symlink_to(path.resolve())
+    return link
 
 
 # A line the CSV reader rejected, as the reason its reject row gives (from ``reject_errors``).
@@ -201,15 +233,17 @@ def _stage_csv_files(
     file of each rejected line).
     """
     by_header: dict[bytes, list[tuple[Path, str, int]]] = {}
-    for file in files:
-        with file[0].open("rb") as text:
-            by_header.setdefault(text.readline(HEADER_BYTES), []).append(file)
     one_by_one = []
+    for file in files:
+        try:
+            with file[0].open("rb") as text:
+                by_header.setdefault(text.readline(HEADER_BYTES), []).append(file)
+        except OSError:
+            one_by_one.append(file)  # reported by the reader, file by file
     for group in by_header.values():
         # DuckDB sniffs every file of a read; the column names of the first stand for the group.
-        first = literal(str(group[0][0]))
         try:
-            header = con.execute(f"describe from read_csv({first}, {_csv_options()})").fetchall()
+            columns = _header(con, group[0][0])
         except duckdb.Error:
             one_by_one += group
             continue
@@ -221,12 +255,11 @@ def _stage_csv_files(
         try:
             con.execute(
                 "create or replace temp table _csv_file_rows as select * from read_csv("
-                f"{paths}, {_csv_options()}, filename = '__landing_file')"
+                f"{paths}, {_csv_options(len(columns))}, filename = '__landing_file')"
             )
         except duckdb.Error:
             one_by_one += group
             continue
-        columns = [row[0] for row in header]
         mapped = _contract_select(entity, columns, "files.relative", "files.file_seq")
         con.execute(
             f"""
@@ -260,8 +293,9 @@ def _stage_csv_files(
     return one_by_one
 
 
-def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Read one file into temp table ``_file``: every column as text plus ``_row_number``.
+def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """Read one file into temp table ``_file``: every column as text, named by position, plus
+    ``_row_number``; returns the file's column names.
 
     Lines the reader cannot split go to temp table ``_file_malformed``.
     """
@@ -271,77 +305,98 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         "create temp table _file_malformed (_line_number bigint, reason varchar, line varchar)"
     )
     if kind == "csv":
+        columns = _header(con, path)
         _forget_csv_rejects(con)
-        con.execute(f"create or replace temp table _file as {_csv_rows(path)}")
+        con.execute(
+            "create or replace temp table _file as select row_number() over () as _row_number, *"
+            f" from read_csv({literal(str(path))}, {_csv_options(len(columns))})"
+        )
         con.execute(
             f"insert into _file_malformed select line, {CSV_REJECT_REASON}, csv_line"
             " from reject_errors"
         )
-    elif kind == "parquet":
-        con.execute(
-            "create or replace temp table _file as select file_row_number + 1 as _row_number,"
-            " * exclude (file_row_number)"
-            " from read_parquet(?, file_row_number = true)",
-            [str(path)],
-        )
-    else:
-        con.execute(
-            """
-            create or replace temp table _file_lines as
-            select _line_number, line,
-                case when json_valid(line) then json_type(line) = 'OBJECT' else false end
-                    as is_object
-            from (
-            select _line_number, rtrim(line, chr(13)) as line
-            from (
-                select generate_subscripts(lines, 1) as _line_number, unnest(lines) as line
-                from (select string_split(content, chr(10)) as lines from read_text(?))
-            )
-            where trim(line) <> ''
-            )
-            """,
-            [str(path)],
-        )
-        con.execute(
-            """
-            insert into _file_malformed
-            select _line_number, 'not a JSON object', line from _file_lines
-            where not is_object
-            """
-        )
-        keys = [
+        return columns
+    if kind == "parquet":
+        columns = [
             row[0]
-            for row in con.execute(
-                """
-                select distinct unnest(json_keys(line)) as k from _file_lines
-                where is_object
-                order by k
-                """
-            ).fetchall()
+            for row in con.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()
         ]
-        extracts = "".join(
-            f", json_extract_string(line, {literal('$.' + json.dumps(k))}) as {quote(k)}"
-            for k in keys
+        positional = ", ".join(
+            f"{quote(name)} as {_file_column(i)}" for i, name in enumerate(columns)
         )
+        # Numbered like a CSV file's rows: read_parquet's file_row_number would take the
+        # place of a column of that name.
         con.execute(
-            f"""
-            create or replace temp table _file as
-            select _line_number as _row_number {extracts} from _file_lines
-            where is_object
-            """
+            "create or replace temp table _file as select row_number() over () as _row_number"
+            + (f", {positional}" if positional else "")
+            + " from read_parquet(?)",
+            [str(path)],
         )
+        return columns
+    # JSON Lines
+    con.execute(
+        """
+        create or replace temp table _file_lines as
+        select _line_number, line,
+            case when json_valid(line) then json_type(line) = 'OBJECT' else false end
+                as is_object
+        from (
+        select _line_number,
+            -- A byte order mark opens the file, not its first object.
+            rtrim(case when _line_number = 1 then ltrim(line, chr(65279)) else line end,
+                chr(13)) as line
+        from (
+            select generate_subscripts(lines, 1) as _line_number, unnest(lines) as line
+            from (select string_split(content, chr(10)) as lines from read_text(?))
+        )
+        where trim(line) <> ''
+        )
+        """,
+        [str(path)],
+    )
+    con.execute(
+        """
+        insert into _file_malformed
+        select _line_number, 'not a JSON object', line from _file_lines
+        where not is_object
+        """
+    )
+    keys = [
+        row[0]
+        for row in con.execute(
+            """
+            select distinct unnest(json_keys(line)) as k from _file_lines
+            where is_object
+            order by k
+            """
+        ).fetchall()
+    ]
+    # The key as a JSON path, non-ASCII letters as they are (json_extract_string does not
+    # read \u escapes in a path).
+    extracts = "".join(
+        f", json_extract_string(line, {literal('$.' + json.dumps(k, ensure_ascii=False))})"
+        f" as {_file_column(i)}"
+        for i, k in enumerate(keys)
+    )
+    con.execute(
+        f"""
+        create or replace temp table _file as
+        select _line_number as _row_number {extracts} from _file_lines
+        where is_object
+        """
+    )
+    return keys
 
 
 def _append_staged_file(
-    con: duckdb.DuckDBPyConnection, entity: Entity, relative: str, file_seq: int
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    columns: list[str],
+    relative: str,
+    file_seq: int,
 ) -> None:
     """Map the staged file's columns onto the contract and append it to ``_incoming``."""
-    file_columns = [
-        name
-        for (name,) in con.execute("select name from pragma_table_info('_file')").fetchall()
-        if name != "_row_number"
-    ]
-    mapped = _contract_select(entity, file_columns, literal(relative), str(file_seq))
+    mapped = _contract_select(entity, columns, literal(relative), str(file_seq))
     con.execute(f"insert into _incoming by name select {mapped} from _file")
     con.execute(
         f"""
@@ -355,19 +410,24 @@ def _contract_select(
     entity: Entity, file_columns: list[str], source_file_sql: str, file_seq_sql: str
 ) -> str:
     """The select list that maps a file's columns onto the contract's, as ``_incoming`` rows,
-    from rows with the file's columns and ``_row_number``; the file's path and sequence number
-    are SQL expressions."""
-    by_normalized = {c.strip().lower(): c for c in file_columns}
+    from rows with the file's columns (named by position, ``_file_column``) and ``_row_number``;
+    the file's path and sequence number are SQL expressions. A contract column the file has
+    twice (``Email`` and ``email``) is read from the first; the others are extra columns."""
     contract = set(entity.column_names)
+    by_normalized: dict[str, str] = {}
+    extras = []
+    for position, name in enumerate(file_columns):
+        normalized = name.strip().lower()
+        if normalized in contract and normalized not in by_normalized:
+            by_normalized[normalized] = _file_column(position)
+        else:
+            extras.append((normalized, _file_column(position)))
     present = [c for c in entity.column_names if c in by_normalized]
     missing = [c for c in entity.column_names if c not in by_normalized]
-    extras = [original for norm, original in by_normalized.items() if norm not in contract]
 
-    selects = [f"cast({quote(by_normalized[c])} as varchar) as {quote(c)}" for c in present]
+    selects = [f"cast({by_normalized[c]} as varchar) as {quote(c)}" for c in present]
     if extras:
-        pairs = ", ".join(
-            f"{literal(e.strip().lower())}, cast({quote(e)} as varchar)" for e in extras
-        )
+        pairs = ", ".join(f"{literal(name)}, cast({column} as varchar)" for name, column in extras)
         selects.append(f"json_object({pairs})::varchar as _extra_columns")
     missing_list = "[" + ", ".join(literal(m) for m in missing) + "]::varchar[]"
     return ", ".join(
@@ -399,6 +459,14 @@ def _typed(column: Column) -> str:
         return (
             f"coalesce(try_cast({raw} as date), try_cast(try_cast({raw} as timestamptz) as date))"
         )
+    if column.sql_type in ("bigint", "integer"):
+        # A whole number only (12 or 12.0, as a Parquet file of doubles writes it): try_cast
+        # would round 12.7 to 13 and read 1.200 as 1.
+        whole = rf"regexp_full_match({raw}, '[+-]?[0-9]+(\.0*)?')"
+        return f"case when {whole} then try_cast({raw} as {column.sql_type}) end"
+    if column.sql_type == "double":
+        # NaN and infinity parse as doubles but are no amount or rate: they would poison sums.
+        return f"case when isfinite(try_cast({raw} as double)) then try_cast({raw} as double) end"
     return f"try_cast({raw} as {column.sql_type})"
 
 
@@ -467,6 +535,10 @@ def _problem_checks(entity: Entity) -> list[str]:
                 f"case when __already_loaded then 'duplicate_record|' || {key_text}"
                 " || ' was loaded before' end"
             )
+            checks.append(
+                f"case when __first_file_of_key < _file_seq then 'duplicate_record|'"
+                f" || {key_text} || ' came first in another file' end"
+            )
     if entity.needs_known_lead:
         checks.append(
             "case when __raw_lead_id is not null and not __lead_is_known then"
@@ -484,39 +556,64 @@ def _check_incoming(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     joins, flags, repeated_keys = [], {}, ""
     if entity.key:
         # Keys compare as typed values: a timestamp written 2026-06-30T10:00:00Z in one file and
-        # 2026-06-30 10:00:00 in another is one key.
+        # 2026-06-30 10:00:00 in another is one key. An optional key column (the spend's
+        # campaign) may be empty: empty is a value of the key like any other.
+        columns = {c.name: c for c in entity.columns}
         keys = [quote(k) for k in entity.key]
         key_cols = ", ".join(keys)
-        key_not_null = " and ".join(f"{k} is not null" for k in keys)
-        # The few keys a file repeats, with their first row: an aggregate of the key columns
-        # only, joined back, rather than a window that carries every wide row through a sort
-        # (at 20 million events 28 s instead of 60 s).
+        required_not_null = " and ".join(
+            f"{quote(k)} is not null" for k in entity.key if columns[k].required
+        )
+
+        def same_key(left: str, right: str) -> str:
+            return " and ".join(
+                f"{left}.{quote(k)} = {right}.{quote(k)}"
+                if columns[k].required
+                else f"{left}.{quote(k)} is not distinct from {right}.{quote(k)}"
+                for k in entity.key
+            )
+
+        # The few keys the run's rows repeat, with the first row of each file and the first
+        # file: an aggregate of the key columns only, joined back, rather than a window that
+        # carries every wide row through a sort (at 20 million events 28 s instead of 60 s).
+        # The first file of a key is the earliest (rows waiting for their lead come from files
+        # of earlier runs), so the same event sent in two files of one run loads once.
         repeated_keys = f"""
         repeated_keys as (
-            select _source_file, {key_cols}, min(_row_number) as __first_row_of_key
+            select {key_cols}
             from typed
-            where {key_not_null}
-            group by _source_file, {key_cols}
+            where {required_not_null or "true"}
+            group by {key_cols}
             having count(*) > 1
+        ),
+        repeats as (
+            select typed._file_seq, {", ".join("typed." + k for k in keys)},
+                min(typed._row_number) as __first_row_of_key,
+                min(min(typed._file_seq)) over (
+                    partition by {", ".join("typed." + k for k in keys)}
+                ) as __first_file_of_key
+            from typed
+            inner join repeated_keys on {same_key("repeated_keys", "typed")}
+            group by typed._file_seq, {", ".join("typed." + k for k in keys)}
         ),"""
-        on = " and ".join(f"repeated.{k} = typed.{k}" for k in keys)
         joins.append(
-            "left join repeated_keys as repeated"
-            f" on repeated._source_file = typed._source_file and {on}"
+            "left join repeats as repeated"
+            f" on repeated._file_seq = typed._file_seq and {same_key('repeated', 'typed')}"
         )
         flags["__first_row_of_key"] = "repeated.__first_row_of_key"
+        flags["__first_file_of_key"] = "repeated.__first_file_of_key"
         if not entity.versioned:
             # Only the loaded keys this load brings again, found by scanning the loaded keys
             # against the incoming ones: grouping all 20 million loaded event ids to join them
             # took 3.0 s of a daily load, this 0.7 s.
-            comes_again = " and ".join(f"incoming.{k} = loaded.{k}" for k in keys)
-            on = " and ".join(f"seen.{k} = typed.{k}" for k in keys)
             joins.append(
                 f"left join (select distinct {', '.join('loaded.' + k for k in keys)}"
                 f" from {entity.table} as loaded"
-                f" where exists (select 1 from typed as incoming where {comes_again})) as seen"
-                f" on {on}"
+                " where exists (select 1 from typed as incoming"
+                f" where {same_key('incoming', 'loaded')})) as seen"
+                f" on {same_key('seen', 'typed')}"
             )
+            # An immutable entity's key starts with a required column.
             flags["__already_loaded"] = f"seen.{keys[0]} is not null"
     if entity.needs_known_lead:
         joins.append(
@@ -590,13 +687,15 @@ def ingest_entity(
     next_seq = con.execute("select coalesce(max(file_seq), 0) + 1 from raw._ingested_files")
     file_seq = next_seq.fetchall()[0][0]
     ledger = []
-    new_files, touched_files = _new_files(con, entity, files, landing_dir)
+    new_files, touched_files, unopenable = _new_files(con, entity, files, landing_dir)
+    result.files_unreadable.update(unopenable)
     for relative, size, mtime, sha in touched_files:
         result.files_unchanged.append(relative)
         ledger.append((relative, size, mtime, sha, file_seq, "unchanged", None, 0))
         file_seq += 1
     staged = [(path, relative, file_seq + i) for i, (path, relative, *_) in enumerate(new_files)]
-    unreadable = _stage_files(con, entity, staged)
+    with tempfile.TemporaryDirectory(prefix="leadqual-ingest-") as scratch:
+        unreadable = _stage_files(con, entity, staged, Path(scratch))
     rows_by_file = _staged_rows_by_file(con)
     for (_, relative, size, mtime, sha), (_, _, seq) in zip(new_files, staged, strict=True):
         if relative in unreadable:
@@ -615,7 +714,7 @@ def ingest_entity(
             _requeue_waiting_rows(con, entity)
         _check_incoming(con, entity)
         _write_checked_rows(con, entity, load_id)
-        _write_unreadable_files(con, entity, ledger, load_id)
+        _write_unreadable_files(con, entity, ledger, unopenable, load_id)
         _write_ledger(con, entity, ledger, load_id)
         con.execute("commit")
     except Exception:
@@ -652,23 +751,27 @@ def ingest_entity(
 
 
 def _stage_files(
-    con: duckdb.DuckDBPyConnection, entity: Entity, files: list[tuple[Path, str, int]]
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    files: list[tuple[Path, str, int]],
+    scratch: Path,
 ) -> dict[str, str]:
     """Append the rows of every new file to ``_incoming`` and the lines no reader could split to
     ``_incoming_malformed``. Returns the files DuckDB could not read, with its message."""
     csv_files, one_by_one = [], []
-    for file in files:
-        is_csv = FILE_SUFFIXES[file[0].suffix.lower()] == "csv"
+    for path, relative, seq in files:
+        file = (_readable_path(path, seq, scratch), relative, seq)
+        is_csv = FILE_SUFFIXES[path.suffix.lower()] == "csv"
         (csv_files if is_csv else one_by_one).append(file)
     one_by_one += _stage_csv_files(con, entity, csv_files)
     unreadable = {}
-    for path, relative, seq in one_by_one:
+    for path, relative, seq in sorted(one_by_one, key=lambda file: file[2]):
         try:
-            _stage_file(con, path)
+            columns = _stage_file(con, path)
         except duckdb.Error as error:
             unreadable[relative] = " ".join(line.strip() for line in str(error).splitlines()[:3])
         else:
-            _append_staged_file(con, entity, relative, seq)
+            _append_staged_file(con, entity, columns, relative, seq)
     return unreadable
 
 
@@ -743,18 +846,30 @@ def _write_checked_rows(con: duckdb.DuckDBPyConnection, entity: Entity, load_id:
 
 
 def _write_unreadable_files(
-    con: duckdb.DuckDBPyConnection, entity: Entity, ledger: list[tuple], load_id: str
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    ledger: list[tuple],
+    unopenable: dict[str, str],
+    load_id: str,
 ) -> None:
-    """A file DuckDB cannot read at all is one reject row, so that it cannot go unnoticed."""
-    for relative, _size, _mtime, _sha, seq, status, error, _rows in ledger:
-        if status == "unreadable":
-            con.execute(
-                f"""
-                insert into {entity.rejects_table}
-                values (?, null, null, ?, 'unreadable_file', ?, null, null, ?, now()::timestamp)
-                """,
-                [relative, seq, f"the file could not be read: {error}", load_id],
-            )
+    """A file DuckDB cannot read at all is one reject row, so that it cannot go unnoticed; so is,
+    on every run until it can be opened, a file the process may not open."""
+    unreadable = [
+        (relative, seq, f"the file could not be read: {error}")
+        for relative, _size, _mtime, _sha, seq, status, error, _rows in ledger
+        if status == "unreadable"
+    ] + [
+        (relative, None, f"the file could not be opened (tried again next run): {error}")
+        for relative, error in unopenable.items()
+    ]
+    for relative, seq, reason in unreadable:
+        con.execute(
+            f"""
+            insert into {entity.rejects_table}
+            values (?, null, null, ?, 'unreadable_file', ?, null, null, ?, now()::timestamp)
+            """,
+            [relative, seq, reason, load_id],
+        )
 
 
 def _write_ledger(

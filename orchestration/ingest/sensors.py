@@ -1,24 +1,28 @@
 """Publishing more often than daily: a sensor that starts the daily job when new landing files
 arrive (off by default; turn it on in the Dagster UI, Automation tab)."""
 
+import hashlib
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration.ingest.contract import ENTITIES
+from orchestration.ingest.loader import list_landing_files
 
 
-def newest_landing_change(landing_dir: Path) -> int:
-    """The latest modification time (ns) of any file in the entity folders, 0 when none."""
-    return max(
-        (
-            path.stat().st_mtime_ns
-            for entity in ENTITIES
-            for path in (landing_dir / entity).glob("*")
-            if path.is_file()
-        ),
-        default=0,
-    )
+def landing_fingerprint(landing_dir: Path) -> str:
+    """A hash of the path, size and modification time of every file the ingest would read (sub-
+    folders included), "" when there is none: a file moved in with an old modification time
+    changes it too, where the newest modification time would not."""
+    listing = []
+    for entity in ENTITIES:
+        for path in list_landing_files(landing_dir / entity)[0]:
+            stat = path.stat()
+            listing.append(
+                (path.relative_to(landing_dir).as_posix(), stat.st_size, stat.st_mtime_ns)
+            )
+    listing.sort()
+    return hashlib.sha256(repr(listing).encode()).hexdigest() if listing else ""
 
 
 def build_new_files_sensor(job, landing_dir: Path) -> dg.SensorDefinition:
@@ -31,10 +35,10 @@ def build_new_files_sensor(job, landing_dir: Path) -> dg.SensorDefinition:
         "within minutes instead of at the next 06:00 run.",
     )
     def new_landing_files(context: dg.SensorEvaluationContext):
-        newest = newest_landing_change(landing_dir)
-        if newest <= int(context.cursor or 0):
+        fingerprint = landing_fingerprint(landing_dir)
+        if fingerprint == (context.cursor or ""):
             return dg.SkipReason("no new landing files")
-        context.update_cursor(str(newest))
-        return dg.RunRequest(run_key=f"landing-{newest}")
+        context.update_cursor(fingerprint)
+        return dg.RunRequest(run_key=f"landing-{fingerprint[:16]}")
 
     return new_landing_files

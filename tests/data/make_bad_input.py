@@ -85,6 +85,42 @@ CASES: dict[str, dict[str, bytes | str]] = {
         '"created_at": "2026-05-10T00:00:00Z"}\n{"opportunity_id": "O2", "lead_id": \n',
     },
     "unknown_file_type": {"leads/leads.csv": LEAD, "leads/notes.txt": "not data\n"},
+    "same_event_in_several_files": {
+        "leads/leads.csv": LEAD,
+        "events/day_1.csv": EVENTS + "E1,L1,page_view,2026-05-02T10:00:00Z,\n",
+        "events/day_2.csv": EVENTS + "E1,L1,page_view,2026-05-02T10:00:00Z,\n",
+        "events/day_3.jsonl": '{"event_id": "E1", "lead_id": "L1", "event_type": "page_view",'
+        ' "occurred_at": "2026-05-02T10:00:00Z"}\n',
+    },
+    "spend_repeated_without_campaign": {
+        "leads/leads.csv": LEAD,
+        "marketing_spend/spend.csv": "spend_date,source,amount,campaign\n"
+        "2026-05-01,paid_search,100,\n2026-05-01,paid_search,250,\n",
+    },
+    "columns_named_like_the_loaders": {
+        "leads/leads.csv": "lead_id,created_at,rowid,_row_number,_source_file\n"
+        "L1,2026-05-01T10:00:00Z,7,x,y\nL2,2026-05-01T11:00:00Z,7,x,y\n",
+        "accounts/accounts.parquet": pa.table(
+            {"account_id": ["A1"], "_row_number": ["x"], "file_row_number": [5]}
+        ),
+    },
+    "pattern_characters_in_file_names": {
+        "leads/leads.csv": LEAD,
+        # As patterns, these names would match the files after them.
+        "leads/leads[1].csv": "lead_id,created_at\nL5,2026-05-01T10:00:00Z\n",
+        "leads/leads1.csv": "lead_id,created_at\nL7,2026-05-01T10:00:00Z\n",
+        "leads/leads_?.jsonl": '{"lead_id": "L6", "created_at": "2026-05-01T10:00:00Z"}\n',
+        "leads/leads_a.jsonl": '{"lead_id": "L8", "created_at": "2026-05-01T10:00:00Z"}\n',
+    },
+    "numbers_not_whole_or_not_finite": {
+        "leads/leads.csv": LEAD,
+        "accounts/accounts.csv": "account_id,employee_count,budget\n"
+        "A1,12.7,100\nA2,1.200,5\nA3,10,NaN\nA4,5,Infinity\nA5,10.0,5000\n",
+    },
+    "jsonl_with_byte_order_mark_and_non_ascii_keys": {
+        "leads/leads.jsonl": '\ufeff{"lead_id": "L1", "created_at": "2026-05-01T10:00:00Z",'
+        ' "größe": "groß"}\n',
+    },
 }
 
 
