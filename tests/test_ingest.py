@@ -448,6 +448,8 @@ def test_an_erased_leads_quarantined_rows_lose_their_text_and_others_keep_it(lan
                 '{"event_id":"E3","lead_id":"L2","event_type":"teleport",'
                 '"occurred_at":"2026-05-02T00:00:00Z"}',
                 '{"event_id":"E4","lead_id":"L2", broken',
+                # A broken line of L10, whose id holds L1's.
+                '{"event_id":"E5","lead_id":"L10", broken',
             ]
         )
         + "\n",
@@ -480,4 +482,41 @@ def test_an_erased_leads_quarantined_rows_lose_their_text_and_others_keep_it(lan
         (2, "malformed_line", False),
         (3, "unaccepted_value", True),
         (4, "malformed_line", True),
+        (5, "malformed_line", True),
+    ]
+
+
+def test_erasure_reaches_a_lead_whose_every_row_was_quarantined(landing, tmp_path):
+    # L3 and L4 are rejected (no valid created_at), so neither is in raw.leads; L3 is named by
+    # its id, L4 only by its e-mail address.
+    write(
+        landing,
+        "leads/leads_bad.csv",
+        LEADS_HEADER + "L3,yesterday,c@private.io,,,\nL4,,D@Private.io,,,\n",
+    )
+    write(
+        landing,
+        "privacy_requests/requests.csv",
+        "request_type,requested_at,lead_id,email\n"
+        "erasure,2026-05-03T00:00:00Z,L3,\nerasure,2026-05-03T00:00:00Z,,d@private.io\n",
+    )
+    warehouse = tmp_path / "warehouse.duckdb"
+    result = dg.materialize(
+        [*build_ingest_assets(), erased_leads],
+        resources={
+            "warehouse": DuckDBResource(database=str(warehouse)),
+            "landing": LandingZone(path=str(landing)),
+        },
+    )
+    assert result.success
+    assert query(warehouse, "select lead_id from raw.erased_leads order by 1") == [
+        ("L3",),
+        ("L4",),
+    ]
+    assert query(
+        warehouse, "select _row_number, reason_code, record from raw.leads_rejects order by 1"
+    ) == [(1, "unparseable_type", None), (2, "missing_required", None)]
+    assert query(warehouse, "select lead_id, email from raw.privacy_requests order by 1") == [
+        ("L3", None),
+        ("L4", None),
     ]

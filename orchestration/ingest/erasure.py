@@ -38,23 +38,35 @@ def apply_erasure_requests(con: duckdb.DuckDBPyConnection) -> dict:
     """Record newly requested erasures and redact every erased lead; returns the counts."""
     con.execute(ERASED_DDL)
     con.execute("begin transaction")
+    # The leads an e-mail-only request names: by the address of a loaded lead, or of a lead
+    # whose every row was quarantined (its address is in the reject's record text).
+    con.execute(
+        """
+        create or replace temp view erasure_emails as
+        select lead_id, lower(email) as email from raw.leads where email is not null
+        union
+        select json_extract_string(record, '$.lead_id'),
+            lower(json_extract_string(record, '$.email'))
+        from raw.leads_rejects
+        where json_extract_string(record, '$.lead_id') is not null
+            and json_extract_string(record, '$.email') is not null
+        """
+    )
     new = con.execute(
         """
         insert into raw.erased_leads
         select lead_id, min(requested_at), now() at time zone 'UTC'
         from (
-            -- Two equality joins, not one on either condition (a nested loop over leads x
-            -- requests).
-            select leads.lead_id, requests.requested_at
+            -- A request that names the lead erases it whether or not it was ever loaded: a
+            -- quarantined lead's rows, and the lead if it arrives later, are redacted too.
+            select requests.lead_id, requests.requested_at
             from raw.privacy_requests as requests
-            inner join raw.leads as leads
-                on requests.lead_id = leads.lead_id
-            where requests.request_type = 'erasure'
+            where requests.request_type = 'erasure' and requests.lead_id is not null
             union all
-            select leads.lead_id, requests.requested_at
+            select emails.lead_id, requests.requested_at
             from raw.privacy_requests as requests
-            inner join raw.leads as leads
-                on lower(requests.email) = lower(leads.email)
+            inner join erasure_emails as emails
+                on lower(requests.email) = emails.email
             where requests.request_type = 'erasure' and requests.lead_id is null
         ) as requested
         where lead_id not in (select lead_id from raw.erased_leads)
@@ -66,11 +78,11 @@ def apply_erasure_requests(con: duckdb.DuckDBPyConnection) -> dict:
     con.execute(
         """
         update raw.privacy_requests as requests
-        set lead_id = leads.lead_id
-        from raw.leads as leads
+        set lead_id = emails.lead_id
+        from erasure_emails as emails
         where requests.lead_id is null
-            and lower(requests.email) = lower(leads.email)
-            and leads.lead_id in (select lead_id from raw.erased_leads)
+            and lower(requests.email) = emails.email
+            and emails.lead_id in (select lead_id from raw.erased_leads)
         """
     )
     redacted = {}
@@ -83,7 +95,8 @@ def apply_erasure_requests(con: duckdb.DuckDBPyConnection) -> dict:
         ).fetchone()[0]
     # Quarantined rows keep the raw record text: drop the text of the erased leads' rows. A
     # record names its lead in its lead_id field (a join, linear in the rows); a malformed line
-    # is text that may hold the id anywhere (a search, but only in those few rows).
+    # is text that may hold the id anywhere (a search, but only in those few rows), as a whole
+    # word: erasing L1 leaves the line of L10.
     for table in [
         name
         for (name,) in con.execute(
@@ -98,8 +111,9 @@ def apply_erasure_requests(con: duckdb.DuckDBPyConnection) -> dict:
                 "(select lead_id from raw.erased_leads)"
             ).fetchone()[0]
             + con.execute(
-                f"{redact} and reason_code = 'malformed_line' and exists "
-                "(select 1 from raw.erased_leads as erased where contains(record, erased.lead_id))"
+                f"{redact} and reason_code = 'malformed_line' and exists"
+                " (select 1 from raw.erased_leads as erased where regexp_matches(record,"
+                " '(^|[^A-Za-z0-9])' || regexp_escape(erased.lead_id) || '($|[^A-Za-z0-9])'))"
             ).fetchone()[0]
         )
     for table, column in (
@@ -114,5 +128,6 @@ def apply_erasure_requests(con: duckdb.DuckDBPyConnection) -> dict:
             redacted[table] = con.execute(
                 f"update {table} set {column} = null where {erased} and {column} is not null"
             ).fetchone()[0]
+    con.execute("drop view erasure_emails")
     con.execute("commit")
     return {"newly_erased": [lead_id for (lead_id,) in new], "rows_redacted": redacted}
