@@ -14,6 +14,7 @@ from orchestration.ingest.assets import build_ingest_assets
 from orchestration.ingest.contract import ENTITIES
 from orchestration.resources import LandingZone
 from tests.data.make_bad_input import CASES, write_case
+from tests.test_ingest import ingest
 
 # case -> {entity: (rows in its files, rows accepted, {reject reason: rows})}
 EXPECTED = {
@@ -39,7 +40,6 @@ EXPECTED = {
     "parquet_with_another_schema": {"accounts": (1, 0, {"missing_required": 1})},
     "jsonl_with_a_broken_line": {"opportunities": (2, 1, {"malformed_line": 1})},
     "unknown_file_type": {"leads": (1, 1, {})},
-    "same_event_in_several_files": {"events": (3, 1, {"duplicate_record": 2})},
     "spend_repeated_without_campaign": {"marketing_spend": (2, 1, {"duplicate_id_in_file": 1})},
     "columns_named_like_the_loaders": {"leads": (2, 2, {}), "accounts": (1, 1, {})},
     "pattern_characters_in_file_names": {"leads": (5, 5, {})},
@@ -159,18 +159,7 @@ def test_a_file_the_process_may_not_open_is_reported_and_tried_again(tmp_path, m
 
     monkeypatch.setattr(loader, "_file_sha256", denied)
     warehouse = tmp_path / "warehouse.duckdb"
-
-    def ingest():
-        return dg.materialize(
-            build_ingest_assets(),
-            resources={
-                "warehouse": DuckDBResource(database=str(warehouse)),
-                "landing": LandingZone(path=str(landing)),
-            },
-            raise_on_error=False,
-        )
-
-    result = ingest()
+    result = ingest(landing, warehouse)
     assert result.success
     metadata = result.asset_materializations_for_node("raw__leads")[0].metadata
     assert metadata["files_unreadable"].value == {
@@ -183,7 +172,7 @@ def test_a_file_the_process_may_not_open_is_reported_and_tried_again(tmp_path, m
         ).fetchall() == [("leads/locked.csv", "unreadable_file")]
 
     monkeypatch.setattr(loader, "_file_sha256", hash_file)  # the permissions are fixed
-    assert ingest().success
+    assert ingest(landing, warehouse).success
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select lead_id from raw.leads order by 1").fetchall() == [
             ("L1",),

@@ -31,9 +31,9 @@ def write(landing: Path, relative: str, text: str) -> Path:
     return path
 
 
-def ingest(landing: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
+def ingest(landing: Path, warehouse: Path, *more_assets) -> dg.ExecuteInProcessResult:
     return dg.materialize(
-        build_ingest_assets(),
+        [*build_ingest_assets(), *more_assets],
         resources={
             "warehouse": DuckDBResource(database=str(warehouse)),
             "landing": LandingZone(path=str(landing)),
@@ -461,13 +461,7 @@ def test_an_erased_leads_quarantined_rows_lose_their_text_and_others_keep_it(lan
     )
     warehouse = tmp_path / "warehouse.duckdb"
 
-    result = dg.materialize(
-        [*build_ingest_assets(), erased_leads],
-        resources={
-            "warehouse": DuckDBResource(database=str(warehouse)),
-            "landing": LandingZone(path=str(landing)),
-        },
-    )
+    result = ingest(landing, warehouse, erased_leads)
 
     assert result.success
     redacted = result.asset_materializations_for_node("raw__erased_leads")[0].metadata
@@ -501,13 +495,7 @@ def test_erasure_reaches_a_lead_whose_every_row_was_quarantined(landing, tmp_pat
         "erasure,2026-05-03T00:00:00Z,L3,\nerasure,2026-05-03T00:00:00Z,,d@private.io\n",
     )
     warehouse = tmp_path / "warehouse.duckdb"
-    result = dg.materialize(
-        [*build_ingest_assets(), erased_leads],
-        resources={
-            "warehouse": DuckDBResource(database=str(warehouse)),
-            "landing": LandingZone(path=str(landing)),
-        },
-    )
+    result = ingest(landing, warehouse, erased_leads)
     assert result.success
     assert query(warehouse, "select lead_id from raw.erased_leads order by 1") == [
         ("L3",),

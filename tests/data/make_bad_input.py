@@ -85,13 +85,6 @@ CASES: dict[str, dict[str, bytes | str]] = {
         '"created_at": "2026-05-10T00:00:00Z"}\n{"opportunity_id": "O2", "lead_id": \n',
     },
     "unknown_file_type": {"leads/leads.csv": LEAD, "leads/notes.txt": "not data\n"},
-    "same_event_in_several_files": {
-        "leads/leads.csv": LEAD,
-        "events/day_1.csv": EVENTS + "E1,L1,page_view,2026-05-02T10:00:00Z,\n",
-        "events/day_2.csv": EVENTS + "E1,L1,page_view,2026-05-02T10:00:00Z,\n",
-        "events/day_3.jsonl": '{"event_id": "E1", "lead_id": "L1", "event_type": "page_view",'
-        ' "occurred_at": "2026-05-02T10:00:00Z"}\n',
-    },
     "spend_repeated_without_campaign": {
         "leads/leads.csv": LEAD,
         "marketing_spend/spend.csv": "spend_date,source,amount,campaign\n"
