@@ -20,8 +20,8 @@ waits as (
         '{{ stage }}' as starting_stage,
         {{ month_of_moment(started_at) }} as period_month,
         source,
-        {{ dbt.datediff(started_at, 'first_action_after_' ~ started_at, 'second') }} / 3600.0  -- noqa: LT05
-            as hours_to_first_action,
+        {{ dbt.datediff(started_at, 'first_action_after_' ~ started_at, 'second') }}
+            as seconds_to_first_action,
         {{ dbt.datediff(started_at, as_of_end(), 'second') }} / 3600.0 as hours_waited_so_far  -- noqa: LT05
     from funnel
     where {{ started_at }} is not null
@@ -36,16 +36,20 @@ final as (
         period_month,
         source,
         count(*) as leads,
-        count(hours_to_first_action) as leads_with_action,
+        count(seconds_to_first_action) as leads_with_action,
         {{ round_half_away(
-            'percentile_cont(0.5) within group (order by hours_to_first_action)', 3
+            'percentile_cont(0.5) within group (order by seconds_to_first_action / 3600.0)', 3
         ) }} as median_hours_to_first_action,
-        {{ round_half_away('avg(hours_to_first_action)', 3) }} as mean_hours_to_first_action,
+        -- The mean of whole seconds: an exact sum, so no order of summation moves a mean that
+        -- lies on a rounding half.
+        {{ round_half_away('avg(seconds_to_first_action) / 3600.0', 3) }}
+            as mean_hours_to_first_action,
         {{ sla_hours }} as sla_hours,
         cast(sum(
             case
-                when hours_to_first_action > {{ sla_hours }} then 1
-                when hours_to_first_action is null and hours_waited_so_far > {{ sla_hours }} then 1
+                when seconds_to_first_action > {{ sla_hours }} * 3600 then 1
+                when seconds_to_first_action is null and hours_waited_so_far > {{ sla_hours }}
+                    then 1
                 else 0
             end
         ) as bigint) as sla_breaches

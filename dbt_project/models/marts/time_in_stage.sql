@@ -13,6 +13,7 @@ periods as (
     select
         lifecycle_stage,
         exited_at is null as is_open,
+        {{ dbt.datediff('entered_at', 'exited_at', 'second') }} as seconds_in_stage,  -- noqa: LT05
         {{ dbt.datediff('entered_at', 'exited_at', 'second') }} / 86400.0 as days_in_stage  -- noqa: LT05
     from stage_history
 
@@ -28,7 +29,9 @@ final as (
             as median_days,
         {{ round_half_away('percentile_cont(0.75) within group (order by days_in_stage)', 3) }}
             as p75_days,
-        {{ round_half_away('avg(days_in_stage)', 3) }} as mean_days
+        -- The mean of whole seconds: an exact sum, so no order of summation moves a mean that
+        -- lies on a rounding half.
+        {{ round_half_away('avg(seconds_in_stage) / 86400.0', 3) }} as mean_days
     from periods
     group by lifecycle_stage
 
