@@ -44,6 +44,7 @@ EXPECTED = {
     "columns_named_like_the_loaders": {"leads": (2, 2, {}), "accounts": (1, 1, {})},
     "pattern_characters_in_file_names": {"leads": (5, 5, {})},
     "numbers_not_whole_or_not_finite": {"accounts": (5, 1, {"unparseable_type": 4})},
+    "partition_and_temporary_folders": {"leads": (1, 1, {}), "accounts": (1, 1, {})},
     "jsonl_with_byte_order_mark_and_non_ascii_keys": {"leads": (1, 1, {})},
 }
 

@@ -166,11 +166,14 @@ def test_rerun_adds_no_duplicates_and_new_files_are_picked_up(landing, tmp_path)
     assert metadata["rows_accepted"].value == 1
     assert query(warehouse, "select count(*) from raw.leads") == [(3,)]
 
-    # The file changes, then goes back to its first content: each change is loaded.
-    first = (landing / "leads" / "leads_1.csv").read_text()
+    # The file changes, then goes back to its first content with its first modification time (a
+    # restore that keeps times): each change is loaded.
+    path = landing / "leads" / "leads_1.csv"
+    first, first_mtime = path.read_text(), path.stat().st_mtime_ns
     write(landing, "leads/leads_1.csv", first.replace("CTO", "Intern"))
     assert ingest(landing, warehouse).success
     write(landing, "leads/leads_1.csv", first)
+    os.utime(path, ns=(first_mtime, first_mtime))
     assert ingest(landing, warehouse).success
     assert query(
         warehouse, "select job_title from raw.leads where lead_id = 'L1' order by _file_seq"
@@ -224,6 +227,32 @@ def test_an_event_waiting_for_its_lead_and_sent_again_is_admitted_once(landing, 
     assert ingest(landing, warehouse).success
     assert query(warehouse, "select event_id, _source_file from raw.events") == [
         ("E9", "events/day_1.csv")
+    ]
+
+
+def test_a_corrected_copy_of_a_rejected_or_waiting_event_loads(landing, tmp_path):
+    header = "event_id,lead_id,event_type,occurred_at\n"
+    # In one run: a copy with a bad event type, then the corrected copy in a later file.
+    write(landing, "events/day_1.csv", header + "E1,L1,teleport,2026-05-02T00:00:00Z\n")
+    write(landing, "events/day_2.csv", header + "E1,L1,email_open,2026-05-02T00:00:00Z\n")
+    # Across runs: a copy waiting for a lead that does not exist, then the corrected copy.
+    write(landing, "events/day_3.csv", header + "E2,L404,email_open,2026-05-02T00:00:00Z\n")
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert ingest(landing, warehouse).success
+    write(landing, "events/day_4.csv", header + "E2,L2,email_open,2026-05-02T00:00:00Z\n")
+    assert ingest(landing, warehouse).success
+    assert query(warehouse, "select event_id, _source_file from raw.events order by 1") == [
+        ("E1", "events/day_2.csv"),
+        ("E2", "events/day_4.csv"),
+    ]
+    # The waiting copy became a duplicate of the loaded event: it does not load when its lead
+    # arrives.
+    write(landing, "leads/leads_late.csv", LEADS_HEADER + "L404,2026-05-01T00:00:00Z,,,,\n")
+    assert ingest(landing, warehouse).success
+    assert query(warehouse, "select count(*) from raw.events") == [(2,)]
+    assert [row[::2] for row in rejects(warehouse, "events")] == [
+        ("events/day_1.csv", "unaccepted_value"),
+        ("events/day_3.csv", "duplicate_record"),
     ]
 
 
@@ -477,6 +506,34 @@ def test_an_erased_leads_quarantined_rows_lose_their_text_and_others_keep_it(lan
         (3, "unaccepted_value", True),
         (4, "malformed_line", True),
         (5, "malformed_line", True),
+    ]
+
+
+def test_an_erased_leads_waiting_events_lose_their_personal_data_and_still_load(landing, tmp_path):
+    write(
+        landing,
+        "events/day_1.csv",
+        "event_id,lead_id,event_type,occurred_at,page_url\n"
+        "E9,L9,demo_booked,2026-05-02T00:00:00Z,https://x.io/?email=n@private.io\n",
+    )
+    write(
+        landing,
+        "privacy_requests/requests.csv",
+        "request_type,requested_at,lead_id\nerasure,2026-05-03T00:00:00Z,L9\n",
+    )
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert ingest(landing, warehouse, erased_leads).success
+    assert query(warehouse, "select reason_code, record from raw.events_rejects") == [
+        (
+            "unknown_lead",
+            '{"event_id":"E9","lead_id":"L9","event_type":"demo_booked",'
+            '"occurred_at":"2026-05-02T00:00:00Z"}',
+        )
+    ]
+    write(landing, "leads/leads_late.csv", LEADS_HEADER + "L9,2026-05-01T00:00:00Z,,,,\n")
+    assert ingest(landing, warehouse, erased_leads).success
+    assert query(warehouse, "select event_id, event_type, page_url from raw.events") == [
+        ("E9", "demo_booked", None)
     ]
 
 

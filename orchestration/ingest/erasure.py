@@ -14,7 +14,11 @@ data again is redacted on the run that loads it.
 
 from __future__ import annotations
 
+import json
+
 import duckdb
+
+from orchestration.ingest.loader import literal
 
 ERASED_DDL = """
 create schema if not exists raw;
@@ -96,7 +100,11 @@ def apply_erasure_requests(con: duckdb.DuckDBPyConnection) -> dict:
     # Quarantined rows keep the raw record text: drop the text of the erased leads' rows. A
     # record names its lead in its lead_id field (a join, linear in the rows); a malformed line
     # is text that may hold the id anywhere (a search, but only in those few rows), as a whole
-    # word: erasing L1 leaves the line of L10.
+    # word: erasing L1 leaves the line of L10. A row waiting for its lead (unknown_lead) loses
+    # only its personal fields, so that it still loads when the lead arrives.
+    erased_record = (
+        "json_extract_string(record, '$.lead_id') in (select lead_id from raw.erased_leads)"
+    )
     for table in [
         name
         for (name,) in con.execute(
@@ -105,10 +113,24 @@ def apply_erasure_requests(con: duckdb.DuckDBPyConnection) -> dict:
         ).fetchall()
     ]:
         redact = f"update {table} set record = null, _extra_columns = null where record is not null"
+        personal = [
+            column
+            for column in PERSONAL_COLUMNS.get(table.removesuffix("_rejects"), [])
+            if column != "_extra_columns"
+        ]
+        left_to_redact = " or ".join(
+            ["_extra_columns is not null"]
+            + [f"json_extract_string(record, '$.{column}') is not null" for column in personal]
+        )
+        patch = json.dumps(dict.fromkeys(personal))
         redacted[table] = (
             con.execute(
-                f"{redact} and json_extract_string(record, '$.lead_id') in "
-                "(select lead_id from raw.erased_leads)"
+                f"{redact} and reason_code != 'unknown_lead' and {erased_record}"
+            ).fetchone()[0]
+            + con.execute(
+                f"update {table} set record = json_merge_patch(record, {literal(patch)})::varchar,"
+                f" _extra_columns = null where reason_code = 'unknown_lead' and {erased_record}"
+                f" and ({left_to_redact})"
             ).fetchone()[0]
             + con.execute(
                 f"{redact} and reason_code = 'malformed_line' and exists"

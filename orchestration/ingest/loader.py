@@ -114,12 +114,15 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def list_landing_files(folder: Path) -> tuple[list[Path], list[Path]]:
-    """Data files of one entity folder in load order (by path), and files of unknown type."""
+    """Data files of one entity folder in load order (by path), and files of unknown type.
+
+    A file or folder whose name starts with ``.`` or ``_`` is skipped: where a file is written
+    before it is renamed into place (``.part`` files, Spark's ``_temporary/``)."""
     if not folder.is_dir():
         return [], []
     data, ignored = [], []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if path.name.startswith((".", "_")):
+        if any(part.startswith((".", "_")) for part in path.relative_to(folder).parts):
             continue
         (data if path.suffix.lower() in FILE_SUFFIXES else ignored).append(path)
     return data, ignored
@@ -149,20 +152,21 @@ def _new_files(
         " where entity = ? order by file_seq",
         [entity.name],
     ).fetchall()
-    seen = {(path, size, mtime) for path, size, mtime, _ in loaded}
-    latest_content = {path: sha for path, _, _, sha in loaded}
+    # The latest state of each path: a file put back as it was two versions ago (a restore that
+    # keeps modification times) is a change from the latest.
+    latest = {path: (size, mtime, sha) for path, size, mtime, sha in loaded}
     new, touched, unopenable = [], [], {}
     for path in files:
         relative = path.relative_to(landing_dir).as_posix()
         try:
             stat = path.stat()
-            if (relative, stat.st_size, stat.st_mtime_ns) in seen:
+            if latest.get(relative, (None, None))[:2] == (stat.st_size, stat.st_mtime_ns):
                 continue
             sha = _file_sha256(path)
         except OSError as error:
             unopenable[relative] = f"{type(error).__name__}: {error.strerror or error}"
             continue
-        if latest_content.get(relative) == sha:
+        if latest.get(relative, (None, None, None))[2] == sha:
             touched.append((relative, stat.st_size, stat.st_mtime_ns, sha))
         else:
             new.append((path, relative, stat.st_size, stat.st_mtime_ns, sha))
@@ -171,11 +175,12 @@ def _new_files(
 
 def _csv_options(column_count: int = 0) -> str:
     """How every CSV file is read: all values as text (the contract check types them), lines the
-    reader cannot split kept in DuckDB's ``reject_errors`` table, and, given the header's column
-    count, the columns named by position (see ``_file_column``)."""
+    reader cannot split kept in DuckDB's ``reject_errors`` table, the file's own columns only (a
+    folder named ``day=2026-05-01`` is no column), and, given the header's column count, the
+    columns named by position (see ``_file_column``)."""
     names = ", ".join(literal(_file_column(i)) for i in range(column_count))
     return (
-        "all_varchar = true, header = true, store_rejects = true,"
+        "all_varchar = true, header = true, store_rejects = true, hive_partitioning = false,"
         f" max_line_size = {MAX_CSV_LINE_BYTES}" + (f", names = [{names}]" if names else "")
     )
 
@@ -319,7 +324,9 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     if kind == "parquet":
         columns = [
             row[0]
-            for row in con.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()
+            for row in con.execute(
+                "describe select * from read_parquet(?, hive_partitioning = false)", [str(path)]
+            ).fetchall()
         ]
         positional = ", ".join(
             f"{quote(name)} as {_file_column(i)}" for i, name in enumerate(columns)
@@ -329,7 +336,7 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         con.execute(
             "create or replace temp table _file as select row_number() over () as _row_number"
             + (f", {positional}" if positional else "")
-            + " from read_parquet(?)",
+            + " from read_parquet(?, hive_partitioning = false)",
             [str(path)],
         )
         return columns
@@ -535,10 +542,6 @@ def _problem_checks(entity: Entity) -> list[str]:
                 f"case when __already_loaded then 'duplicate_record|' || {key_text}"
                 " || ' was loaded before' end"
             )
-            checks.append(
-                f"case when __first_file_of_key < _file_seq then 'duplicate_record|'"
-                f" || {key_text} || ' came first in another file' end"
-            )
     if entity.needs_known_lead:
         checks.append(
             "case when __raw_lead_id is not null and not __lead_is_known then"
@@ -576,8 +579,7 @@ def _check_incoming(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
         # The few keys the run's rows repeat, with the first row of each file and the first
         # file: an aggregate of the key columns only, joined back, rather than a window that
         # carries every wide row through a sort (at 20 million events 28 s instead of 60 s).
-        # The first file of a key is the earliest (rows waiting for their lead come from files
-        # of earlier runs), so the same event sent in two files of one run loads once.
+        # Keys in several files of the run are marked for _keep_first_copy.
         repeated_keys = f"""
         repeated_keys as (
             select {key_cols}
@@ -589,9 +591,9 @@ def _check_incoming(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
         repeats as (
             select typed._file_seq, {", ".join("typed." + k for k in keys)},
                 min(typed._row_number) as __first_row_of_key,
-                min(min(typed._file_seq)) over (
+                count(*) over (
                     partition by {", ".join("typed." + k for k in keys)}
-                ) as __first_file_of_key
+                ) > 1 as __key_in_other_files
             from typed
             inner join repeated_keys on {same_key("repeated_keys", "typed")}
             group by typed._file_seq, {", ".join("typed." + k for k in keys)}
@@ -601,7 +603,7 @@ def _check_incoming(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
             f" on repeated._file_seq = typed._file_seq and {same_key('repeated', 'typed')}"
         )
         flags["__first_row_of_key"] = "repeated.__first_row_of_key"
-        flags["__first_file_of_key"] = "repeated.__first_file_of_key"
+        flags["__key_in_other_files"] = "coalesce(repeated.__key_in_other_files, false)"
         if not entity.versioned:
             # Only the loaded keys this load brings again, found by scanning the loaded keys
             # against the incoming ones: grouping all 20 million loaded event ids to join them
@@ -626,7 +628,7 @@ def _check_incoming(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     # Kept out of _checked: the writes read the typed values, the raw text and the problems.
     only_while_checking = [
         quote("__raw_" + c.name) for c in entity.columns if c.sql_type == "varchar"
-    ] + ["_missing_columns", *flags]
+    ] + ["_missing_columns", *(flag for flag in flags if flag != "__key_in_other_files")]
     con.execute(
         f"""
         create or replace temp table _checked as
@@ -645,6 +647,42 @@ def _check_incoming(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
         select flagged.* exclude ({", ".join(only_while_checking)}),
             list_filter([{checks}], lambda p: p is not null) as __problems
         from flagged
+        """
+    )
+    if entity.key and not entity.versioned:
+        _keep_first_copy(con, entity)
+
+
+def _keep_first_copy(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    """An immutable record that comes in several files of one run (or again while an earlier
+    copy waits for its lead) is loaded once: of its copies that could load or wait, the first
+    that loads now wins, else the first in file order; the others are duplicates. A copy
+    rejected for another reason does not count, so a corrected copy still loads."""
+    columns = {c.name: c for c in entity.columns}
+    keys = ", ".join(quote(k) for k in entity.key)
+    key_text = " || ', ' || ".join(
+        f"{literal(k + ' ')} || {_raw_text(columns[k])}" for k in entity.key
+    )
+    con.execute(
+        f"""
+        update _checked
+        set __problems = list_prepend(
+            'duplicate_record|' || {key_text} || ' came first in another file', __problems
+        )
+        from (
+            select _file_seq as seq, _row_number as row_number,
+                row_number() over (
+                    partition by {keys} order by len(__problems) > 0, _file_seq, _row_number
+                ) as copy
+            from _checked
+            where __key_in_other_files
+                and len(list_filter(
+                    __problems, lambda p: split_part(p, '|', 1) != 'unknown_lead'
+                )) = 0
+        ) as copies
+        where copies.copy > 1
+            and _checked._file_seq = copies.seq
+            and _checked._row_number = copies.row_number
         """
     )
 

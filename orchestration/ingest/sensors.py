@@ -39,6 +39,8 @@ def build_new_files_sensor(job, landing_dir: Path) -> dg.SensorDefinition:
         if fingerprint == (context.cursor or ""):
             return dg.SkipReason("no new landing files")
         context.update_cursor(fingerprint)
-        return dg.RunRequest(run_key=f"landing-{fingerprint[:16]}")
+        # No run key: the cursor already asks once per change, and a folder put back as it was
+        # (the fingerprint of an earlier state) is a change that needs its run.
+        return dg.RunRequest()
 
     return new_landing_files

@@ -110,6 +110,12 @@ CASES: dict[str, dict[str, bytes | str]] = {
         "accounts/accounts.csv": "account_id,employee_count,budget\n"
         "A1,12.7,100\nA2,1.200,5\nA3,10,NaN\nA4,5,Infinity\nA5,10.0,5000\n",
     },
+    "partition_and_temporary_folders": {
+        # A folder named like a partition is no column; a temporary folder is not read.
+        "leads/day=2026-05-01/leads.csv": LEAD,
+        "leads/_temporary/part-0.csv": "lead_id,created_at\nL9,2026-05-01T10:00:00Z\n",
+        "accounts/region=eu/accounts.parquet": pa.table({"account_id": ["A1"]}),
+    },
     "jsonl_with_byte_order_mark_and_non_ascii_keys": {
         "leads/leads.jsonl": '\ufeff{"lead_id": "L1", "created_at": "2026-05-01T10:00:00Z",'
         ' "größe": "groß"}\n',
