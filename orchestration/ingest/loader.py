@@ -158,15 +158,16 @@ def _new_files(
     new, touched, unopenable = [], [], {}
     for path in files:
         relative = path.relative_to(landing_dir).as_posix()
+        previous = latest.get(relative)
         try:
             stat = path.stat()
-            if latest.get(relative, (None, None))[:2] == (stat.st_size, stat.st_mtime_ns):
+            if previous and previous[:2] == (stat.st_size, stat.st_mtime_ns):
                 continue
             sha = _file_sha256(path)
         except OSError as error:
             unopenable[relative] = f"{type(error).__name__}: {error.strerror or error}"
             continue
-        if latest.get(relative, (None, None, None))[2] == sha:
+        if previous and previous[2] == sha:
             touched.append((relative, stat.st_size, stat.st_mtime_ns, sha))
         else:
             new.append((path, relative, stat.st_size, stat.st_mtime_ns, sha))
@@ -576,10 +577,11 @@ def _check_incoming(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
                 for k in entity.key
             )
 
-        # The few keys the run's rows repeat, with the first row of each file and the first
-        # file: an aggregate of the key columns only, joined back, rather than a window that
-        # carries every wide row through a sort (at 20 million events 28 s instead of 60 s).
-        # Keys in several files of the run are marked for _keep_first_copy.
+        # The few keys the run's rows repeat, with their first row in each file and whether
+        # other files have them too (for _keep_first_copy): an aggregate of the key columns
+        # only, joined back, rather than a window that carries every wide row through a sort
+        # (at 20 million events 28 s instead of 60 s).
+        typed_keys = ", ".join("typed." + k for k in keys)
         repeated_keys = f"""
         repeated_keys as (
             select {key_cols}
@@ -589,14 +591,12 @@ def _check_incoming(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
             having count(*) > 1
         ),
         repeats as (
-            select typed._file_seq, {", ".join("typed." + k for k in keys)},
+            select typed._file_seq, {typed_keys},
                 min(typed._row_number) as __first_row_of_key,
-                count(*) over (
-                    partition by {", ".join("typed." + k for k in keys)}
-                ) > 1 as __key_in_other_files
+                count(*) over (partition by {typed_keys}) > 1 as __key_in_other_files
             from typed
             inner join repeated_keys on {same_key("repeated_keys", "typed")}
-            group by typed._file_seq, {", ".join("typed." + k for k in keys)}
+            group by typed._file_seq, {typed_keys}
         ),"""
         joins.append(
             "left join repeats as repeated"
@@ -803,7 +803,7 @@ def _stage_files(
         (csv_files if is_csv else one_by_one).append(file)
     one_by_one += _stage_csv_files(con, entity, csv_files)
     unreadable = {}
-    for path, relative, seq in sorted(one_by_one, key=lambda file: file[2]):
+    for path, relative, seq in one_by_one:
         try:
             columns = _stage_file(con, path)
         except duckdb.Error as error:

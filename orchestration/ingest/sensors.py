@@ -21,7 +21,6 @@ def landing_fingerprint(landing_dir: Path) -> str:
             listing.append(
                 (path.relative_to(landing_dir).as_posix(), stat.st_size, stat.st_mtime_ns)
             )
-    listing.sort()
     return hashlib.sha256(repr(listing).encode()).hexdigest() if listing else ""
 
 

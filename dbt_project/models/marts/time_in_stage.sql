@@ -13,9 +13,17 @@ periods as (
     select
         lifecycle_stage,
         exited_at is null as is_open,
-        {{ dbt.datediff('entered_at', 'exited_at', 'second') }} as seconds_in_stage,  -- noqa: LT05
-        {{ dbt.datediff('entered_at', 'exited_at', 'second') }} / 86400.0 as days_in_stage  -- noqa: LT05
+        {{ dbt.datediff('entered_at', 'exited_at', 'second') }} as seconds_in_stage  -- noqa: LT05
     from stage_history
+
+),
+
+period_days as (
+
+    select
+        *,
+        seconds_in_stage / 86400.0 as days_in_stage
+    from periods
 
 ),
 
@@ -32,7 +40,7 @@ final as (
         -- The mean of whole seconds: an exact sum, so no order of summation moves a mean that
         -- lies on a rounding half.
         {{ round_half_away('avg(seconds_in_stage) / 86400.0', 3) }} as mean_days
-    from periods
+    from period_days
     group by lifecycle_stage
 
 )
