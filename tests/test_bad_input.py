@@ -14,7 +14,7 @@ from orchestration.ingest.assets import build_ingest_assets
 from orchestration.ingest.contract import ENTITIES
 from orchestration.resources import LandingZone
 from tests.data.make_bad_input import CASES, write_case
-from tests.test_ingest import ingest
+from tests.test_ingest import ingest, rejects
 
 # case -> {entity: (rows in its files, rows accepted, {reject reason: rows})}
 EXPECTED = {
@@ -46,6 +46,9 @@ EXPECTED = {
     "numbers_not_whole_or_not_finite": {"accounts": (5, 1, {"unparseable_type": 4})},
     "partition_and_temporary_folders": {"leads": (1, 1, {}), "accounts": (1, 1, {})},
     "jsonl_with_byte_order_mark_and_non_ascii_keys": {"leads": (1, 1, {})},
+    "jsonl_with_a_line_not_utf8": {"leads": (2, 1, {"malformed_line": 1})},
+    "jsonl_with_odd_keys": {"leads": (1, 1, {})},
+    "jsonl_keys_spelled_two_ways": {"leads": (2, 2, {})},
 }
 
 
@@ -95,6 +98,7 @@ def test_bad_input_is_quarantined_with_its_reason_and_rows_are_conserved(case, t
             '{"rowid":"7","_row_number":"x","_source_file":"y"}',
         ),
         "jsonl_with_byte_order_mark_and_non_ascii_keys": ("leads", '{"größe":"groß"}'),
+        "jsonl_with_odd_keys": ("leads", r'{"":"e","a\u0001b":"c","d.t":"d","q\"t":"q","x/y":"s"}'),
     }
     if case in extras:
         entity, expected = extras[case]
@@ -103,6 +107,19 @@ def test_bad_input_is_quarantined_with_its_reason_and_rows_are_conserved(case, t
                 f"select _extra_columns from raw.{entity} order by _row_number limit 1"
             ).fetchall()[0][0]
         assert extra == expected
+    if case == "jsonl_keys_spelled_two_ways":
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            emails = con.execute("select lead_id, email from raw.leads order by 1").fetchall()
+        assert emails == [("L1", "a@x.io"), ("L2", "b@x.io")]
+    if case == "jsonl_with_a_line_not_utf8":
+        assert rejects(warehouse, "leads") == [
+            (
+                "leads/leads.jsonl",
+                2,
+                "malformed_line",
+                "line 2: not UTF-8 text (byte 75 of the line)",
+            )
+        ]
     if case == "pattern_characters_in_file_names":
         with duckdb.connect(str(warehouse), read_only=True) as con:
             loaded = con.execute(
@@ -117,11 +134,25 @@ def test_bad_input_is_quarantined_with_its_reason_and_rows_are_conserved(case, t
         ]
 
 
-def test_an_unreadable_file_is_one_reject_row_with_the_readers_message(tmp_path):
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("broken.parquet", b"PAR1 this is not parquet", "Invalid"),
+        # Read with its header taken for a data line, every row would miss its columns.
+        (
+            "latin1.csv",
+            b"lead_id,created_at,pr\xe9nom\nL2,2026-05-01,Ren\n",
+            "the header line is not UTF-8 text (byte 22): save the file as UTF-8",
+        ),
+    ],
+)
+def test_an_unreadable_file_is_one_reject_row_with_the_readers_message(
+    name, content, message, tmp_path
+):
     landing = tmp_path / "landing"
     (landing / "leads").mkdir(parents=True)
     (landing / "leads" / "leads.csv").write_text("lead_id,created_at\nL1,2026-05-01\n")
-    (landing / "leads" / "broken.parquet").write_bytes(b"PAR1 this is not parquet")
+    (landing / "leads" / name).write_bytes(content)
     warehouse = tmp_path / "warehouse.duckdb"
     result = dg.materialize(
         build_ingest_assets(),
@@ -138,8 +169,9 @@ def test_an_unreadable_file_is_one_reject_row_with_the_readers_message(tmp_path)
         ).fetchall()
     assert len(rejects) == 1
     source_file, code, reason = rejects[0]
-    assert (source_file, code) == ("leads/broken.parquet", "unreadable_file")
+    assert (source_file, code) == (f"leads/{name}", "unreadable_file")
     assert reason.startswith("the file could not be read: ")
+    assert message in reason
     assert "Traceback" not in reason
 
 

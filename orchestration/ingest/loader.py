@@ -12,6 +12,7 @@ once the lead has arrived.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import tempfile
@@ -192,8 +193,24 @@ def _file_column(position: int) -> str:
     return f"__file_column_{position}"
 
 
+class UnreadableFile(Exception):
+    """A file the loader will not read, with the reason for its ``unreadable_file`` reject."""
+
+
 def _header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    """The column names of a CSV file as DuckDB's reader sees them."""
+    """The column names of a CSV file as DuckDB's reader sees them.
+
+    A header line that is not UTF-8 makes the file unreadable: DuckDB's reader would take it for
+    a data line and report every row as missing its columns."""
+    with path.open("rb") as file:
+        try:
+            # Incremental: a header longer than HEADER_BYTES may be cut inside a character.
+            codecs.getincrementaldecoder("utf-8")().decode(file.readline(HEADER_BYTES))
+        except UnicodeDecodeError as error:
+            raise UnreadableFile(
+                f"the header line is not UTF-8 text (byte {error.start + 1}): save the file as"
+                " UTF-8"
+            ) from None
     return [
         row[0]
         for row in con.execute(
@@ -250,7 +267,7 @@ def _stage_csv_files(
         # DuckDB sniffs every file of a read; the column names of the first stand for the group.
         try:
             columns = _header(con, group[0][0])
-        except duckdb.Error:
+        except (duckdb.Error, UnreadableFile):
             one_by_one += group
             continue
         paths = "[" + ", ".join(literal(str(path)) for path, _, _ in group) + "]"
@@ -342,6 +359,7 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         )
         return columns
     # JSON Lines
+    _stage_json_lines(con, path)
     con.execute(
         """
         create or replace temp table _file_lines as
@@ -353,14 +371,10 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
             -- A byte order mark opens the file, not its first object.
             rtrim(case when _line_number = 1 then ltrim(line, chr(65279)) else line end,
                 chr(13)) as line
-        from (
-            select generate_subscripts(lines, 1) as _line_number, unnest(lines) as line
-            from (select string_split(content, chr(10)) as lines from read_text(?))
-        )
+        from _json_lines
         where trim(line) <> ''
         )
-        """,
-        [str(path)],
+        """
     )
     con.execute(
         """
@@ -379,10 +393,10 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
             """
         ).fetchall()
     ]
-    # The key as a JSON path, non-ASCII letters as they are (json_extract_string does not
-    # read \u escapes in a path).
+    # Each key as a JSON Pointer, which takes any key as it is (empty, with dots, quotes,
+    # control characters or non-ASCII letters), escaping only ~ and /.
     extracts = "".join(
-        f", json_extract_string(line, {literal('$.' + json.dumps(k, ensure_ascii=False))})"
+        f", json_extract_string(line, {literal('/' + k.replace('~', '~0').replace('/', '~1'))})"
         f" as {_file_column(i)}"
         for i, k in enumerate(keys)
     )
@@ -394,6 +408,40 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         """
     )
     return keys
+
+
+def _stage_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """The lines of a JSON Lines file as temp table ``_json_lines`` (``_line_number``, ``line``).
+
+    A line that is not UTF-8 goes to ``_file_malformed``, as a CSV line would, instead of making
+    the whole file unreadable; such a file is split in Python, the others by DuckDB."""
+    try:
+        con.execute(
+            """
+            create or replace temp table _json_lines as
+            select generate_subscripts(lines, 1) as _line_number, unnest(lines) as line
+            from (select string_split(content, chr(10)) as lines from read_text(?))
+            """,
+            [str(path)],
+        )
+        return
+    except duckdb.InvalidInputException as error:
+        if "UTF-8" not in str(error):
+            raise
+    lines, malformed = [], []
+    with path.open("rb") as file:
+        for number, line in enumerate(file, start=1):
+            line = line.removesuffix(b"\n")
+            try:
+                lines.append((number, line.decode("utf-8")))
+            except UnicodeDecodeError as error:
+                reason = f"not UTF-8 text (byte {error.start + 1} of the line)"
+                malformed.append((number, reason, line.decode("utf-8", errors="replace")))
+    con.execute("create or replace temp table _json_lines (_line_number bigint, line varchar)")
+    if lines:
+        con.executemany("insert into _json_lines values (?, ?)", lines)
+    if malformed:
+        con.executemany("insert into _file_malformed values (?, ?, ?)", malformed)
 
 
 def _append_staged_file(
@@ -419,21 +467,26 @@ def _contract_select(
 ) -> str:
     """The select list that maps a file's columns onto the contract's, as ``_incoming`` rows,
     from rows with the file's columns (named by position, ``_file_column``) and ``_row_number``;
-    the file's path and sequence number are SQL expressions. A contract column the file has
-    twice (``Email`` and ``email``) is read from the first; the others are extra columns."""
+    the file's path and sequence number are SQL expressions.
+
+    A contract column the file spells several ways (``Email`` and ``email``: JSON Lines files
+    spell keys line by line) is read, row by row, from the first spelling that holds a value;
+    the spellings after the first are also kept as extra columns."""
     contract = set(entity.column_names)
-    by_normalized: dict[str, str] = {}
+    by_normalized: dict[str, list[str]] = {}
     extras = []
     for position, name in enumerate(file_columns):
         normalized = name.strip().lower()
-        if normalized in contract and normalized not in by_normalized:
-            by_normalized[normalized] = _file_column(position)
-        else:
-            extras.append((normalized, _file_column(position)))
+        if normalized in contract:
+            spellings = by_normalized.setdefault(normalized, [])
+            spellings.append(f"cast({_file_column(position)} as varchar)")
+            if len(spellings) == 1:
+                continue  # the usual case: the contract column, spelled once
+        extras.append((normalized, _file_column(position)))
     present = [c for c in entity.column_names if c in by_normalized]
     missing = [c for c in entity.column_names if c not in by_normalized]
 
-    selects = [f"cast({by_normalized[c]} as varchar) as {quote(c)}" for c in present]
+    selects = [f"coalesce({', '.join(by_normalized[c])}) as {quote(c)}" for c in present]
     if extras:
         pairs = ", ".join(f"{literal(name)}, cast({column} as varchar)" for name, column in extras)
         selects.append(f"json_object({pairs})::varchar as _extra_columns")
@@ -806,7 +859,7 @@ def _stage_files(
     for path, relative, seq in one_by_one:
         try:
             columns = _stage_file(con, path)
-        except duckdb.Error as error:
+        except (duckdb.Error, UnreadableFile) as error:
             unreadable[relative] = " ".join(line.strip() for line in str(error).splitlines()[:3])
         else:
             _append_staged_file(con, entity, columns, relative, seq)

@@ -120,6 +120,20 @@ CASES: dict[str, dict[str, bytes | str]] = {
         "leads/leads.jsonl": '\ufeff{"lead_id": "L1", "created_at": "2026-05-01T10:00:00Z",'
         ' "größe": "groß"}\n',
     },
+    "jsonl_with_a_line_not_utf8": {
+        "leads/leads.jsonl": b'{"lead_id": "L1", "created_at": "2026-05-01T10:00:00Z"}\n'
+        b'{"lead_id": "L2", "created_at": "2026-05-01T10:00:00Z", "first_name": "Ren\xe9"}\n',
+    },
+    "jsonl_with_odd_keys": {
+        # An empty key, a control character, a quote, a dot and a slash.
+        "leads/leads.jsonl": '{"lead_id": "L1", "created_at": "2026-05-01T10:00:00Z", "": "e",'
+        ' "a\\u0001b": "c", "q\\"t": "q", "d.t": "d", "x/y": "s"}\n',
+    },
+    "jsonl_keys_spelled_two_ways": {
+        "leads/leads.jsonl": '{"lead_id": "L1", "created_at": "2026-05-01T10:00:00Z",'
+        ' "Email": "a@x.io"}\n'
+        '{"lead_id": "L2", "created_at": "2026-05-01T11:00:00Z", "email": "b@x.io"}\n',
+    },
 }
 
 
