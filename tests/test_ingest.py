@@ -463,6 +463,40 @@ def test_csv_files_read_together_keep_their_own_columns_rows_and_rejects(
     ) == [("unreadable_file",)]
 
 
+def test_a_csv_file_loads_the_same_alone_or_read_with_others(tmp_path):
+    # Read with a file that quotes its fields, a file with an unmatched quote was split by the
+    # other's quoting: its three rows became one malformed line.
+    quoted = LEADS_HEADER + 'L1,2026-05-01T10:00:00Z,a@x.io,"Head, Sales",true,\n'
+    stray_quote = (
+        LEADS_HEADER + 'L2,2026-05-01T10:00:00Z,b@x.io,"CTO,true,\n'
+        "L3,2026-05-01T10:00:00Z,c@x.io,CEO,true,\nL4,2026-05-01T10:00:00Z,d@x.io,VP,true,\n"
+    )
+    loaded = {}
+    for case, files in {
+        "alone": {"leads/b.csv": stray_quote},
+        "together": {"leads/a.csv": quoted, "leads/b.csv": stray_quote},
+    }.items():
+        for relative, text in files.items():
+            write(tmp_path / case, relative, text)
+        warehouse = tmp_path / f"{case}.duckdb"
+        assert ingest(tmp_path / case, warehouse).success
+        loaded[case] = query(
+            warehouse,
+            "select lead_id, job_title, _row_number from raw.leads"
+            " where _source_file = 'leads/b.csv' order by 1",
+        )
+        assert rejects(warehouse, "leads") == []
+    assert (
+        loaded["together"]
+        == loaded["alone"]
+        == [
+            ("L2", '"CTO', 1),
+            ("L3", "CEO", 2),
+            ("L4", "VP", 3),
+        ]
+    )
+
+
 def test_an_erased_leads_quarantined_rows_lose_their_text_and_others_keep_it(landing, tmp_path):
     write(
         landing,

@@ -242,6 +242,22 @@ def _forget_csv_rejects(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("drop table if exists reject_scans")
 
 
+def _csv_dialect(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """The delimiter, quote and escape characters DuckDB's reader finds in this one file, read
+    with the loader's options, as ``read_csv`` options.
+
+    A read of many files applies one dialect to all of them, so files are grouped by theirs: a
+    file with a stray quote (sniffed as unquoted) is then read as it would be alone, instead of
+    being split by another file's quoting (about 25 ms a file of 10 MB)."""
+    found = con.execute(
+        f"select Delimiter, Quote, Escape from sniff_csv({literal(str(path))}, {_csv_options()})"
+    ).fetchall()[0]
+    return ", ".join(
+        f"{option} = {literal('' if value == '(empty)' else value)}"
+        for option, value in zip(("delim", "quote", "escape"), found, strict=True)
+    )
+
+
 def _stage_csv_files(
     con: duckdb.DuckDBPyConnection, entity: Entity, files: list[tuple[Path, str, int]]
 ) -> list[tuple[Path, str, int]]:
@@ -255,16 +271,19 @@ def _stage_csv_files(
     its row id less its file's first) and its own malformed lines (``reject_scans`` names the
     file of each rejected line).
     """
-    by_header: dict[bytes, list[tuple[Path, str, int]]] = {}
+    by_header: dict[tuple[bytes, str], list[tuple[Path, str, int]]] = {}
     one_by_one = []
     for file in files:
         try:
             with file[0].open("rb") as text:
-                by_header.setdefault(text.readline(HEADER_BYTES), []).append(file)
-        except OSError:
+                header = text.readline(HEADER_BYTES)
+            dialect = _csv_dialect(con, file[0])
+        except (OSError, duckdb.Error):
             one_by_one.append(file)  # reported by the reader, file by file
-    for group in by_header.values():
-        # DuckDB sniffs every file of a read; the column names of the first stand for the group.
+            continue
+        by_header.setdefault((header, dialect), []).append(file)
+    for (_, dialect), group in by_header.items():
+        # The column names of the first file stand for the group.
         try:
             columns = _header(con, group[0][0])
         except (duckdb.Error, UnreadableFile):
@@ -278,7 +297,7 @@ def _stage_csv_files(
         try:
             con.execute(
                 "create or replace temp table _csv_file_rows as select * from read_csv("
-                f"{paths}, {_csv_options(len(columns))}, filename = '__landing_file')"
+                f"{paths}, {_csv_options(len(columns))}, {dialect}, filename = '__landing_file')"
             )
         except duckdb.Error:
             one_by_one += group
