@@ -51,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_SAMPLE_LEADS,
         help="leads to generate when no landing folder is configured (default %(default)s)",
     )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the score and stage history instead of adding a day (after a rule change,"
+        " or for a day before the warehouse's latest)",
+    )
     run.add_argument("--verbose", action="store_true", help="show Dagster's and dbt's logs")
 
     generate = commands.add_parser("generate", help="write a sample landing folder")
@@ -292,7 +298,9 @@ def _run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     # Without --verbose the summary below says what failed; Dagster's own log stays quiet.
-    result = execute_daily_job(log_level="DEBUG" if args.verbose else "CRITICAL")
+    result = execute_daily_job(
+        log_level="DEBUG" if args.verbose else "CRITICAL", full_refresh=args.full_refresh
+    )
     elapsed = time.perf_counter() - started
     if not result.success:
         _print_failures(result)
@@ -353,17 +361,22 @@ def _ensure_sample_landing(landing_dir: Path, leads: int) -> None:
     generate_landing(landing_dir, leads)
 
 
-def execute_daily_job(log_level: str = "WARNING"):
-    """Materialize the daily job in this process with the settings of the environment."""
+def execute_daily_job(log_level: str = "WARNING", full_refresh: bool = False):
+    """Materialize the daily job in this process with the settings of the environment;
+    ``full_refresh`` runs its dbt build with ``--full-refresh``."""
     from orchestration.definitions import DAILY_JOB_NAME
 
-    return execute_job(DAILY_JOB_NAME, log_level)
+    ops = {"dbt_build": {"config": {"full_refresh": True}}} if full_refresh else {}
+    return execute_job(DAILY_JOB_NAME, log_level, ops=ops)
 
 
-def execute_job(name: str, log_level: str = "WARNING", prepare_dbt: bool = True):
+def execute_job(
+    name: str, log_level: str = "WARNING", prepare_dbt: bool = True, ops: dict | None = None
+):
     """Run a job of the definitions in this process with the settings of the environment.
 
-    ``prepare_dbt=False`` keeps an existing dbt manifest (for jobs that do not run dbt)."""
+    ``prepare_dbt=False`` keeps an existing dbt manifest (for jobs that do not run dbt); ``ops``
+    is the run config of the job's ops."""
     import dagster as dg
 
     from orchestration.definitions import build_definitions
@@ -375,7 +388,7 @@ def execute_job(name: str, log_level: str = "WARNING", prepare_dbt: bool = True)
         prepare_dbt_project()
     build_definitions.cache_clear()
     job = build_definitions().resolve_job_def(name)
-    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}, "ops": ops or {}}
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     return job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
 
@@ -401,13 +414,15 @@ def _print_failures(result) -> None:
 
 
 def _print_step_failures(result) -> None:
+    from orchestration.quality.alerts import summarize_error
+
     for event in result.all_events:
         if event.event_type_value != "STEP_FAILURE":
             continue
         error = event.event_specific_data.error
         while error.cause is not None:
             error = error.cause
-        message = error.message.strip().splitlines()[-1] if error.message.strip() else ""
+        message = summarize_error(error.message)
         if error.cls_name == "Failure":  # raised on purpose: its description says it all
             message = message.split(": ", 1)[-1]
         print(f"  step {event.step_key}: {message}", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import timedelta
 
 import duckdb
 
@@ -48,6 +49,32 @@ def test_run_prints_the_summary_and_exits_zero(sample_landing, tmp_path, capsys,
     assert f"publish list: {listed:,} SQLs ready for sales" in out
     assert f"  published to outbox: {listed:,} upserts, 0 deletes, 0 unchanged, 0 refused" in out
     assert f"  sales notified of {listed:,} new SQLs (webhook not configured; digest " in out
+
+
+def test_a_run_for_an_earlier_day_stops_and_a_full_refresh_rebuilds_that_day(pipeline_copy, capsys):
+    # Incremental, a run for an earlier day would keep the later days' scores and stage moves.
+    earlier = END_DATE - timedelta(days=10)
+    assert main(["run", "--as-of", earlier.isoformat()]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"step dbt_build: Compilation Error in operation lead_qualification-on-run-start-0"
+        f" (./dbt_project.yml): The warehouse holds scores up to {END_DATE} and this run is for"
+        f" {earlier}: an incremental run would keep the later days" in err
+    )
+    assert "^^^" not in err
+    last_day = "select max(as_of_date) from marts.lead_score_snapshots"
+    assert pipeline_copy.query(last_day) == [(END_DATE,)]
+
+    # The row-count gates compare with the last good run for that day or an earlier one.
+    assert main(["run", "--as-of", earlier.isoformat(), "--full-refresh"]) == 0
+    assert pipeline_copy.query(last_day) == [(earlier,)]
+    # Moves at the end of the as-of day (midnight after it) are that day's.
+    assert pipeline_copy.query(
+        "select count(*) from marts.lead_stage_history where entered_at > ?",
+        [earlier + timedelta(days=1)],
+    ) == [(0,)]
+    # The same day again is a normal run.
+    assert main(["run", "--as-of", earlier.isoformat()]) == 0
 
 
 def test_run_with_a_missing_landing_folder_is_a_clear_error(tmp_path, capsys):

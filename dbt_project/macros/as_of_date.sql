@@ -11,3 +11,41 @@
 {% macro as_of_end() -%}
     cast({{ dbt.dateadd('day', 1, as_of_date()) }} as timestamp)
 {%- endmacro %}
+
+{#- on-run-start: stop a run that builds incremental models (the score and stage history)
+    for an earlier day than the warehouse's latest score day. They would keep the later days
+    (scores, stage moves) and mix them with the earlier day's; rebuilding the history for that
+    day is a full refresh. The same day again, or a later one, is a normal run; so is a run of
+    table models only (the model review's, for an earlier day). -#}
+{% macro refuse_an_earlier_as_of_day() -%}
+    {%- set incremental_models = [] -%}
+    {%- for unique_id in selected_resources if unique_id in graph.nodes -%}
+        {%- set node = graph.nodes[unique_id] -%}
+        {%- if node.resource_type == 'model'
+            and node.config.materialized not in ('table', 'view', 'ephemeral') -%}
+            {%- do incremental_models.append(unique_id) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if execute and flags.WHICH in ('build', 'run') and incremental_models
+        and not flags.FULL_REFRESH -%}
+        {%- set snapshots = adapter.get_relation(
+            database=target.database, schema='marts', identifier='lead_score_snapshots') -%}
+        {%- if snapshots is not none -%}
+            {%- set days -%}
+                select
+                    cast(max(as_of_date) as {{ dbt.type_string() }}) as latest_day,
+                    cast({{ as_of_date() }} as {{ dbt.type_string() }}) as run_day
+                from {{ snapshots }}
+            {%- endset -%}
+            {%- set latest_day, run_day = run_query(days).rows[0] -%}
+            {%- if latest_day is not none and run_day < latest_day -%}
+                {{ exceptions.raise_compiler_error(
+                    'The warehouse holds scores up to ' ~ latest_day ~ ' and this run is for '
+                    ~ run_day ~ ': an incremental run would keep the later days and mix them with'
+                    ~ ' it. Rebuild the history for ' ~ run_day ~ ' with `leadqual run --as-of '
+                    ~ run_day ~ ' --full-refresh` (or dbt build --full-refresh), or run it on'
+                    ~ ' another warehouse.') }}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

@@ -31,6 +31,31 @@ def failed_checks_of_step(instance: dg.DagsterInstance, run_id: str, step_key: s
     ]
 
 
+# What dagster-dbt puts before the errors dbt logged, in the message of a failed dbt command.
+DBT_ERRORS_HEADING = "Errors parsed from dbt logs:"
+
+
+def summarize_error(message: str) -> str:
+    """One line for a step's error: for a dbt command, its first error with the first line that
+    explains it ("Database Error in model x: Binder Error: ..."), not the SQL caret or Jinja
+    trace that end dbt's message; otherwise the message's last line."""
+    _, found, dbt_errors = message.partition(DBT_ERRORS_HEADING)
+    if found:
+        lines = (line.strip() for line in dbt_errors.splitlines())
+        telling = [
+            line
+            for line in lines
+            if line
+            and line != "Encountered an error:"
+            and not line.startswith((">", "LINE "))
+            and set(line) - set("^ ")
+        ]
+        if telling:
+            return ": ".join(telling[:2])
+    lines = message.strip().splitlines()
+    return lines[-1].strip() if lines else ""
+
+
 def describe_failure(failure: dict) -> str:
     """One line for one failed expectation or dbt test: what, where, how many, examples."""
     where = f" on {failure['column']}" if failure.get("column") else ""
@@ -66,8 +91,7 @@ def alert_on_failure(context: dg.HookContext) -> None:
         for line in describe_check(evaluation)
     ]
     if not lines and context.op_exception is not None:
-        message = str(context.op_exception).strip().splitlines()
-        lines = [f"step {context.step_key} failed: {message[-1] if message else ''}"]
+        lines = [f"step {context.step_key} failed: {summarize_error(str(context.op_exception))}"]
     summary = (
         f"Run {context.run_id} of {context.job_name} stopped before publishing; sales and BI keep "
         "the outputs of the last good run."

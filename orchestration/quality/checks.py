@@ -61,7 +61,8 @@ ROW_COUNTS_DDL = """
 create schema if not exists quality;
 create table if not exists quality.gate_row_counts (
     table_name varchar, run_id varchar, row_count bigint, recorded_at timestamp
-)
+);
+alter table quality.gate_row_counts add column if not exists as_of_date date;
 """
 
 
@@ -143,15 +144,17 @@ class GateRun:
         return [self.validate(row_count_suite(name, allowed), row_count_frame(rows))]
 
     def allowed_rows(self, table: str, current_rows: int) -> tuple[int, int] | None:
-        """Row-count bounds from the last passing gate on ``table``; remembers today's count."""
+        """Row-count bounds from the last passing gate on ``table`` for this as-of day or an
+        earlier one (a rebuild for an earlier day has fewer leads than the later days' runs);
+        remembers today's count."""
         self.row_counts[table] = current_rows
         change = self.settings.row_count_change.get(table)
         if change is None:
             return None
         previous = self.con.execute(
-            "select row_count from quality.gate_row_counts where table_name = ? "
-            "order by recorded_at desc limit 1",
-            [table],
+            "select row_count from quality.gate_row_counts where table_name = ?"
+            " and (as_of_date is null or as_of_date <= ?) order by recorded_at desc limit 1",
+            [table, self.as_of],
         ).fetchone()
         return change.bounds(previous[0] if previous else None)
 
@@ -159,8 +162,9 @@ class GateRun:
         if not self.row_counts:
             return
         self.con.executemany(
-            "insert into quality.gate_row_counts values (?, ?, ?, now())",
-            [[table, self.run_id, rows] for table, rows in self.row_counts.items()],
+            "insert into quality.gate_row_counts (table_name, run_id, row_count, recorded_at,"
+            " as_of_date) values (?, ?, ?, now(), ?)",
+            [[table, self.run_id, rows, self.as_of] for table, rows in self.row_counts.items()],
         )
 
 

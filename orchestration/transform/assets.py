@@ -17,6 +17,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
 from orchestration.ingest.assets import ERASED_LEADS_KEY
 from orchestration.resources import WAREHOUSE_POOL, load_settings, return_freed_memory
@@ -119,6 +120,17 @@ def scoring_rules(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     )
 
 
+class DbtBuildConfig(dg.Config):
+    """How the daily job runs ``dbt build``."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description="Rebuild every incremental model (the score history and stage history "
+        "included) instead of adding the new day: after a scoring-rule change whose past days "
+        "should be rescored, or to run for a day before the warehouse's latest.",
+    )
+
+
 @cache
 def build_dbt_assets() -> dg.AssetsDefinition:
     """Read the manifest only when definitions load, never at import."""
@@ -134,12 +146,18 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         exclude="tag:review",
     )
     def dbt_build(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: DuckDBResource,
+        config: DbtBuildConfig,
     ):
         # dbt and this process share the machine's memory while dbt runs.
         return_freed_memory()
+        args = ["build", "--vars", scoring_vars()]
         invocation = dbt.cli(
-            ["build", "--vars", scoring_vars()], context=context, raise_on_error=False
+            [*args, "--full-refresh"] if config.full_refresh else args,
+            context=context,
+            raise_on_error=False,
         )
         failed_tests = []
         for event in invocation.stream():
