@@ -316,6 +316,8 @@ def _publish(args: argparse.Namespace) -> int:
     from orchestration.publish.sync import sync_destination
 
     settings = load_settings()
+    if not settings.warehouse_path.exists():
+        raise ValueError(f"no warehouse at {settings.warehouse_path}: run `leadqual run` first")
     if not args.dry_run:
         from orchestration.definitions import PUBLISH_JOB_NAME
 
@@ -326,7 +328,7 @@ def _publish(args: argparse.Namespace) -> int:
         _print_publishing(result)
         return 0
     config = load_publish_config()
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         for destination in config.enabled:
             report = sync_destination(
                 con, destination, "dry-run", settings.warehouse_path.parent, dry_run=True

@@ -12,14 +12,19 @@ from functools import cache
 import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_dbt.metadata_set import DbtMetadataSet
-from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.assets import build_ingest_assets, build_landing_specs
 from orchestration.ingest.sensors import build_new_files_sensor
 from orchestration.publish.assets import build_publish_assets
 from orchestration.quality.alerts import alert_on_failure
 from orchestration.quality.checks import build_quality_checks
-from orchestration.resources import LandingZone, QualityArea, ServingArea, load_settings
+from orchestration.resources import (
+    LandingZone,
+    QualityArea,
+    ServingArea,
+    Warehouse,
+    load_settings,
+)
 from orchestration.review.assets import build_review_job, build_review_schedule, model_review
 from orchestration.serving.assets import build_bi_release_asset
 from orchestration.transform.assets import build_dbt_assets, scoring_rules
@@ -91,7 +96,7 @@ def build_definitions() -> dg.Definitions:
             build_review_schedule(review_job),
         ],
         resources={
-            "warehouse": DuckDBResource(
+            "warehouse": Warehouse(
                 database=str(settings.warehouse_path),
                 connection_config={"memory_limit": settings.memory_limit},
             ),

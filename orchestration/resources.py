@@ -27,11 +27,15 @@ import ctypes
 import gc
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO_ROOT / "data"
@@ -107,6 +111,22 @@ def as_of_date() -> date:
 
 def _resolved(path: str) -> Path:
     return Path(path).expanduser().resolve()
+
+
+class Warehouse(DuckDBResource):
+    """The DuckDB warehouse, whose connection is closed however the step ends.
+
+    DuckDBResource closes it only when the step's block ends without an error; a failed step
+    (a publishing destination down) then left the file attached in the run's process, and the
+    next step that opens it (the BI release) failed too."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = super().get_connection().__enter__()
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 class LandingZone(dg.ConfigurableResource):

@@ -119,3 +119,23 @@ def test_dbt_passes_the_scoring_rules_to_dbt(pipeline, tmp_path, monkeypatch):
         main(["dbt", "test", "--select", "test_type:unit", "--vars", "{score_history_days: 7}"])
         == 0
     )
+
+
+def test_publish_dry_run_only_reads_and_a_missing_warehouse_is_a_clear_error(
+    pipeline_copy, tmp_path, capsys, monkeypatch
+):
+    with duckdb.connect(str(pipeline_copy.warehouse)) as con:
+        con.execute("drop schema publish cascade")
+        listed = con.execute("select count(*) from marts.sql_publish_list").fetchone()[0]
+    assert main(["publish", "--dry-run"]) == 0
+    assert f"would upsert {listed}, delete 0; 0 unchanged" in capsys.readouterr().out
+    assert pipeline_copy.query(
+        "select count(*) from information_schema.schemata where schema_name = 'publish'"
+    ) == [(0,)]
+
+    missing = tmp_path / "nowhere" / "warehouse.duckdb"
+    monkeypatch.setenv("LEADQUAL_WAREHOUSE", str(missing))
+    for args in (["publish", "--dry-run"], ["publish"]):
+        assert main(args) == 2
+        assert f"no warehouse at {missing}: run `leadqual run` first" in capsys.readouterr().err
+    assert not missing.parent.exists()

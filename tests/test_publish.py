@@ -364,3 +364,61 @@ def test_an_erasure_request_removes_the_lead_everywhere_and_mirrors_delete_it(pu
     assert publishing.query("select count(*) from raw.erased_leads where lead_id = ?", [lead]) == [
         (1,)
     ]
+
+
+def test_a_failing_destination_leaves_the_others_and_the_bi_release_their_run(
+    publishing, monkeypatch, tmp_path
+):
+    serving = tmp_path / "serving" / "current"
+    released_before = serving.resolve()
+    monkeypatch.delenv("TEST_CRM_DSN")  # crm_database cannot connect
+    monkeypatch.setenv("TEST_CRM_TOKEN", "revoked")  # crm_api refuses every row
+    listed = publishing.listed()
+
+    result = execute_daily_job()
+
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert failure.step_key == "publish__sql_list"
+    message = failure.event_specific_data.error.message
+    assert "crm_database: " in message and "TEST_CRM_DSN" in message
+    assert "destination crm_api refused every row it was sent" in message
+    # The files destinations were synced, the BI release went out, sales were not told.
+    assert {row["lead_id"] for row in publishing.outbox_rows()} == listed
+    assert serving.resolve() != released_before
+    assert not [m for m in publishing.crm.state.messages if m["text"].startswith("New SQL: ")]
+
+    monkeypatch.setenv("TEST_CRM_TOKEN", TOKEN)
+    with pytest.MonkeyPatch.context() as fixed:
+        fixed.setenv("TEST_CRM_DSN", publishing.dsn)
+        _publish()
+    _assert_every_destination_holds(publishing, listed)
+
+
+def test_a_lead_erased_while_its_upsert_was_pending_is_deleted_not_sent_blank(publishing):
+    killed = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "publish"],
+        env={**os.environ, FAILPOINT_ENV: "publish:planned"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    lead = sorted(publishing.listed())[0]
+    (publishing.landing / "privacy_requests" / "zz_erasure.jsonl").write_text(
+        json.dumps(
+            {"request_type": "erasure", "requested_at": "2026-06-30T12:00:00Z", "lead_id": lead}
+        )
+        + "\n"
+    )
+
+    result = execute_daily_job()
+
+    assert result.success
+    listed = publishing.listed()
+    assert lead not in listed
+    _assert_every_destination_holds(publishing, listed)
+    assert lead not in publishing.crm.state.applied
+    assert [row["operation"] for row in publishing.outbox_rows() if row["lead_id"] == lead] == [
+        "delete"
+    ]

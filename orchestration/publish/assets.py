@@ -44,20 +44,40 @@ def build_publish_assets(gated_keys: Iterable[dg.AssetKey]) -> list[dg.AssetsDef
     ) -> dg.MaterializeResult:
         config = _publish_config()
         base_dir = Path(warehouse.database).parent
-        reports = {}
+        reports, problems = {}, []
         with warehouse.get_connection() as con:
+            # One destination that fails does not keep the list from the others.
             for destination in config.enabled:
                 try:
                     report = sync_destination(con, destination, context.run.run_id, base_dir)
                 except PublishError as error:
-                    raise dg.Failure(description=str(error)) from None
+                    named = str(error).startswith(f"destination {destination.name}")
+                    problems.append(str(error) if named else f"{destination.name}: {error}")
+                    continue
+                except Exception as error:  # a driver's own error (a column too narrow ...)
+                    problems.append(f"{destination.name}: {type(error).__name__}: {error}")
+                    continue
                 reports[destination.name] = report.as_metadata()
                 context.log.info(f"publish to {destination.name}: {report.as_metadata()}")
                 if report.failed:
+                    examples = dict(list(report.failed.items())[:3])
                     context.log.warning(
                         f"{destination.name}: {len(report.failed)} rows refused, sent again next "
-                        f"run, e.g. {dict(list(report.failed.items())[:3])}"
+                        f"run, e.g. {examples}"
                     )
+                if report.failed and not (report.upserts or report.deletes):
+                    # Down, or refusing everything (a revoked token): not a partial refusal.
+                    problems.append(
+                        f"destination {destination.name} refused every row it was sent"
+                        f" ({len(report.failed)}), e.g. {examples}; they are sent again next run"
+                    )
+        if problems:
+            # Sales are told of new SQLs only once the list reached every destination.
+            raise dg.Failure(
+                description="; ".join(problems),
+                metadata={"destinations": dg.MetadataValue.json(reports)},
+                allow_retries=False,
+            )
         return dg.MaterializeResult(
             metadata={
                 "destinations": dg.MetadataValue.json(reports),

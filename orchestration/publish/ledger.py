@@ -71,7 +71,17 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(LEDGER_DDL)
 
 
+def has_ledger(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a sync ever ran here: a dry run reads the ledger without creating it."""
+    return con.execute(
+        "select count(*) = 2 from information_schema.tables where table_schema = 'publish'"
+        " and table_name in ('sync_ledger', 'destination_rows')"
+    ).fetchall()[0][0]
+
+
 def synced_hashes(con: duckdb.DuckDBPyConnection, destination: str) -> dict[str, str]:
+    if not has_ledger(con):
+        return {}
     rows = con.execute(
         "select lead_id, row_hash from publish.destination_rows where destination = ?",
         [destination],
@@ -106,6 +116,8 @@ def pending_batches(
     con: duckdb.DuckDBPyConnection, destination: str
 ) -> list[tuple[str, list[Change]]]:
     """Batches planned by a sync that did not finish, in the order they were planned."""
+    if not has_ledger(con):
+        return []
     rows = con.execute(
         """
         select batch_id, lead_id, operation, row_hash, payload

@@ -62,6 +62,7 @@ class PublishError(RuntimeError):
 
 class Sender(Protocol):
     batch_size: int | None
+    can_delete: bool
 
     def apply(self, batch_id: str, changes: list[Change]) -> dict[str, str]: ...
 
@@ -84,6 +85,7 @@ class FileSender:
     hidden folder and renamed into place, so a reader never sees a half-written batch."""
 
     batch_size = None  # one batch per sync
+    can_delete = True
 
     def __init__(self, destination: Destination, base_dir: Path):
         path = Path(destination.options["path"]).expanduser()
@@ -165,6 +167,7 @@ class PostgresSender:
     same transaction: a batch found there was applied, whatever happened after."""
 
     batch_size = 1000
+    can_delete = True
 
     def __init__(self, destination: Destination):
         import psycopg
@@ -265,6 +268,7 @@ class HttpSender:
         self.destination = destination
         self.url = options["url"]
         self.delete_url = options.get("delete_url")
+        self.can_delete = self.delete_url is not None
         self.token = destination.secret("token_env")
         if options.get("token_env") and not self.token:
             raise PublishError(

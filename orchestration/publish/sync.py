@@ -126,19 +126,19 @@ def sync_destination(
     *,
     dry_run: bool = False,
 ) -> SyncReport:
-    ledger.ensure_ledger(con)
     report = SyncReport(destination.name, destination.mode, dry_run=dry_run)
     rows = publish_rows(con)
-    if dry_run:
+    if dry_run:  # reads the warehouse only (the CLI opens it read-only)
         report.changes, report.unchanged = diff(con, destination, rows)
         report.upserts = sum(c.operation == "upsert" for c in report.changes)
         report.deletes = sum(c.operation == "delete" for c in report.changes)
         report.resumed_batches = len(ledger.pending_batches(con, destination.name))
         return report
+    ledger.ensure_ledger(con)
     sender = build_sender(destination, base_dir)
     try:
         for batch_id, changes in ledger.pending_batches(con, destination.name):
-            _send(con, destination, sender, batch_id, changes, report)
+            _send(con, destination, sender, batch_id, _erasures_applied(changes, sender), report)
             report.resumed_batches += 1
         changes, report.unchanged = diff(con, destination, rows)
         size = sender.batch_size or max(len(changes), 1)
@@ -157,10 +157,24 @@ def sync_destination(
     return report
 
 
+def _erasures_applied(changes: list[Change], sender) -> list[Change]:
+    """A pending batch as it can still be sent: an upsert of a lead erased since the batch was
+    planned has no payload left (erasure blanks the ledger too). The killed sync may have
+    delivered it, so it becomes a delete, or is dropped where the destination takes none."""
+    kept = []
+    for change in changes:
+        if change.operation == "upsert" and change.payload is None:
+            if not sender.can_delete:
+                continue
+            change = Change(change.lead_id, "delete")
+        kept.append(change)
+    return kept
+
+
 def _send(
     con, destination, sender, batch_id: str, changes: list[Change], report: SyncReport
 ) -> None:
-    failed = sender.apply(batch_id, changes)
+    failed = sender.apply(batch_id, changes) if changes else {}
     failpoint("publish:sent")
     ledger.record(con, destination.name, batch_id, changes, failed)
     report.batches += 1
