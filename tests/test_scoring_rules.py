@@ -321,6 +321,16 @@ def _zero_half_life(document):
     return "rule pricing_page_visit: half_life_days must be a number of days above 0"
 
 
+def _infinite_half_life(document):
+    document["rules"]["behavioural"][0]["half_life_days"] = float("inf")  # YAML's .inf
+    return "rule pricing_page_visit: half_life_days must be a number of days above 0"
+
+
+def _ledger_entry_id(document):
+    document["rules"]["behavioural"][0]["id"] = "behavioural_cap"
+    return "rule behavioural_cap: this id names the score ledger's own cap or floor entries"
+
+
 def _unknown_rule_key(document):
     document["rules"]["behavioural"][1]["lookback_day"] = 30
     return "rule demo_booked: unknown key 'lookback_day' (did you mean 'lookback_days'?"
@@ -451,6 +461,8 @@ STRUCTURAL_ERRORS = [
     _missing_points,
     _positive_negative_points,
     _zero_half_life,
+    _infinite_half_life,
+    _ledger_entry_id,
     _unknown_rule_key,
     _behavioural_key_on_timing_rule,
     _missing_lookback,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import math
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -40,6 +41,8 @@ SQL_DIALECT = "duckdb"
 SUPPORTED_VERSION = 1
 
 DIMENSIONS = ("demographic", "firmographic", "behavioural", "timing")
+# The score ledger's entries for a dimension's cap or floor (macros/scoring/score_sql.sql).
+LEDGER_ENTRY_IDS = {f"{dimension}_{kind}" for dimension in DIMENSIONS for kind in ("cap", "floor")}
 NEGATIVE_SECTION = "negative"
 SECTIONS = (*DIMENSIONS, NEGATIVE_SECTION)
 # Engagement (behavioural + timing) is a 0-100 score by construction: their caps are required.
@@ -437,7 +440,8 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite int or float: YAML reads .inf and .nan as floats."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _type_name(value: Any) -> str:
@@ -657,6 +661,10 @@ class _Validator:
             )
         elif rule_id in seen_ids:
             self.problems.add(where, f"duplicate id (also used in rules.{seen_ids[rule_id]})")
+        elif rule_id in LEDGER_ENTRY_IDS:
+            self.problems.add(
+                where, "this id names the score ledger's own cap or floor entries; choose another"
+            )
         else:
             seen_ids[rule_id] = section
 
