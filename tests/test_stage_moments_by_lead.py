@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import duckdb
+import yaml
 
 from orchestration.cli import main
 from orchestration.resources import AS_OF_DATE_ENV
+from orchestration.scoring.rules import RULES_PATH_ENV, rules_path
 from tests.conftest import END_DATE
 
 MODELS = ["+int_lead_stage_moments", "int_lead_stages_historized"]
@@ -86,3 +88,35 @@ def test_a_later_run_recomputes_the_changed_leads_into_the_full_rebuilds_stages(
 
     _build("--full-refresh")
     assert incremental == _stages(pipeline_copy.warehouse)
+
+
+def _current_stages(warehouse) -> dict[str, str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return dict(
+            con.execute(
+                "select lead_id, arg_max(lifecycle_stage, moment_at)"
+                " from intermediate.int_lead_stage_moments group by lead_id"
+            ).fetchall()
+        )
+
+
+def test_an_edited_stage_threshold_reaches_every_lead_on_the_next_run(
+    pipeline_copy, monkeypatch, tmp_path
+):
+    before = _current_stages(pipeline_copy.warehouse)
+    rules = yaml.safe_load(rules_path().read_text())
+    rules["thresholds"]["recycle_after_inactive_days"] = 20
+    rules["thresholds"]["bant_min_criteria"] = 4
+    edited = tmp_path / "rules.yml"
+    edited.write_text(yaml.safe_dump(rules, sort_keys=False))
+    monkeypatch.setenv(RULES_PATH_ENV, str(edited))
+
+    _build()  # the same day again, incremental
+    incremental = _current_stages(pipeline_copy.warehouse)
+    _build("--full-refresh")
+    full = _current_stages(pipeline_copy.warehouse)
+
+    changed = {lead for lead in full if full[lead] != before.get(lead)}
+    # SQLs 20 to 44 days without activity, and SQLs accepted on 3 BANT criteria.
+    assert sum(before[lead] == "sql" for lead in changed) >= 5
+    assert incremental == full

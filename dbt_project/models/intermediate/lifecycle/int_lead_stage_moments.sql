@@ -26,11 +26,22 @@
 -- with score changes on or after the as-of day of the previous run (new days, or the same day
 -- run again), the leads with stored moments on or after that day, and the leads whose other
 -- inputs differ: creation, the nurture timeout reached, sales assessments and opportunities as
--- of the as-of day, kept as a fingerprint per lead. Everything else a moment reads is a past
--- snapshot, which the incremental score history never rewrites. A changed rules file or a run
--- for an earlier day than the previous one needs --full-refresh, as the by-day models do.
+-- of the as-of day, and the stage thresholds this model applies (BANT / MEDDIC minimums, the
+-- nurture timeout, the inactivity limit), kept as a fingerprint per lead: an edited threshold
+-- recomputes every lead's moments. Everything else a moment reads is a past snapshot, which the
+-- incremental score history never rewrites (score rules and the MQL / SQL score thresholds
+-- apply from the day of the run on). A run for an earlier day than the previous one needs
+-- --full-refresh (macros/as_of_date.sql stops it).
 {%- set thresholds = scoring_config()['thresholds'] %}
 {%- set inactive_days = thresholds['recycle_after_inactive_days'] %}
+{%- set stage_threshold_names = [
+    'bant_min_criteria', 'meddic_min_criteria', 'nurture_after_days',
+    'recycle_after_inactive_days'
+] %}
+{%- set stage_thresholds = [] %}
+{%- for name in stage_threshold_names %}
+{%- do stage_thresholds.append(name ~ '=' ~ thresholds[name]) %}
+{%- endfor %}
 {{ config(
     materialized=row_replacing_materialization(),
     incremental_strategy='delete+insert',
@@ -60,7 +71,9 @@ snapshots as (
 -- snapshot of the history (94 million rows at 1,000,000 leads) before the join that needs few.
 latest_snapshot_day as (
 
-    select max(as_of_date) as as_of_date
+    select
+        min(as_of_date) as first_day,
+        max(as_of_date) as as_of_date
     from {{ ref('lead_score_snapshots') }}
 
 ),
@@ -130,7 +143,8 @@ lead_inputs as (
             'lead_assessments.assessments',
             'lead_opportunities.opened_at',
             'lead_opportunities.closed_at',
-            'lead_opportunities.is_won'
+            'lead_opportunities.is_won',
+            "'" ~ stage_thresholds | join(',') ~ "'"
         ], null_text='~')) }} as inputs_fingerprint
     from (
         select
@@ -312,6 +326,32 @@ sql_ready as (
 
 ),
 
+-- The day the current stretch without activity reached the limit, read from the as-of day's
+-- snapshot. The score changes mark that day (days_since_last_activity equal to the limit) only
+-- under the limit of the run that built the day: after the limit is lowered, the leads already
+-- past the new one would otherwise have no moment to be recycled at.
+inactivity_limit_reached as (
+
+    select
+        current_snapshots.lead_id,
+        {{ day_end(dbt.dateadd(
+            'day',
+            inactive_days ~ ' - current_snapshots.days_since_last_activity',
+            'current_snapshots.as_of_date'
+        )) }} as moment_at
+    from {{ ref('lead_score_snapshots') }} as current_snapshots
+    inner join latest_snapshot_day
+        on current_snapshots.as_of_date = latest_snapshot_day.as_of_date
+    inner join leads
+        on current_snapshots.lead_id = leads.lead_id
+    where
+        current_snapshots.days_since_last_activity >= {{ inactive_days }}
+        -- The day must have a snapshot: the history's first day has a score change anyway.
+        and current_snapshots.days_since_last_activity - {{ inactive_days }}
+        < {{ dbt.datediff('latest_snapshot_day.first_day', 'current_snapshots.as_of_date', 'day') }}
+
+),
+
 nurture_timeouts as (
 
     select
@@ -337,6 +377,11 @@ moments as (
         lead_id,
         {{ day_end('as_of_date') }}
     from score_changes
+    union
+    select
+        lead_id,
+        moment_at
+    from inactivity_limit_reached
     union
     select
         lead_id,
