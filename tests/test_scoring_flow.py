@@ -172,3 +172,42 @@ def test_every_mart_column_is_documented(pipeline):
     assert set(built) == set(documented)
     for table, columns in built.items():
         assert columns == documented[table], table
+
+
+def test_a_run_for_a_past_day_reads_the_lead_and_account_versions_known_that_day(
+    pipeline_copy, monkeypatch
+):
+    earlier = "2026-03-01"
+    end_of_earlier = "timestamp '2026-03-02 00:00:00'"
+    monkeypatch.setenv("LEADQUAL_AS_OF_DATE", earlier)
+    models = ["stg_landing__leads", "stg_landing__accounts"]
+    assert main(["dbt", "run", "--select", *models]) == 0
+    for entity, key in (("lead", "lead_id"), ("account", "account_id")):
+        updated_later = pipeline_copy.query(
+            f"select count(distinct {key}) from staging.stg_landing__{entity}_versions"
+            f" where valid_from >= {end_of_earlier}"
+        )[0][0]
+        assert updated_later > 0, f"no {entity} changed after {earlier}: the test proves nothing"
+        # Each record as its latest version that took effect by the end of the day.
+        differing = pipeline_copy.query(
+            f"""
+            with known as (
+                select {key}, max(version_number) as version_number
+                from staging.stg_landing__{entity}_versions
+                where valid_from is null or valid_from < {end_of_earlier}
+                group by {key}
+            ),
+            expected as (
+                select versions.* exclude (version_number, valid_from)
+                from staging.stg_landing__{entity}_versions as versions
+                semi join known using ({key}, version_number)
+            ),
+            current_records as (select * from staging.stg_landing__{entity}s)
+            select count(*) from (
+                (select * from current_records except select * from expected)
+                union all
+                (select * from expected except select * from current_records)
+            )
+            """
+        )[0][0]
+        assert differing == 0, entity

@@ -9,6 +9,22 @@
     )
 {%- endmacro %}
 
+{#- Number the versions of a record in a raw table, 1 = the first: the order of
+    latest_version_rank, reversed. -#}
+{% macro version_number(key_columns) -%}
+    row_number() over (
+        partition by {{ key_columns | join(', ') }}
+        order by updated_at asc nulls first, _file_seq asc, _row_number asc
+    )
+{%- endmacro %}
+
+{#- Whether a version (of a raw table with updated_at, numbered by version_number) took effect
+    by `moment`: its first version stands from the record's creation, a later one from its
+    updated_at (none: from the start, as stg_landing__*_versions date it). -#}
+{% macro version_took_effect_by(version_number_column, moment) -%}
+    ({{ version_number_column }} = 1 or updated_at is null or updated_at < {{ moment }})
+{%- endmacro %}
+
 {#- For each (key, profile_date) of `days`, the version of `versions` (a *_versions staging model)
     in effect at the end of that day: the latest whose valid_from is null or earlier. -#}
 {% macro version_in_effect(versions, days, key_column) -%}

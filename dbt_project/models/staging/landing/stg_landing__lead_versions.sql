@@ -14,10 +14,7 @@ versions as (
 
     select
         *,
-        row_number() over (
-            partition by lead_id
-            order by updated_at asc nulls first, _file_seq asc, _row_number asc
-        ) as version_number
+        {{ version_number(['lead_id']) }} as version_number
     from source
 
 ),
