@@ -15,7 +15,7 @@ from dagster_dbt.metadata_set import DbtMetadataSet
 
 from orchestration.ingest.assets import build_ingest_assets, build_landing_specs
 from orchestration.ingest.sensors import build_new_files_sensor
-from orchestration.publish.assets import build_publish_assets
+from orchestration.publish.assets import PUBLISH_JOB_NAME, build_publish_assets
 from orchestration.quality.alerts import alert_on_failure
 from orchestration.quality.checks import build_quality_checks
 from orchestration.resources import (
@@ -31,7 +31,6 @@ from orchestration.transform.assets import build_dbt_assets, scoring_rules
 from orchestration.transform.project import dbt_project, prepare_dbt_project
 
 DAILY_JOB_NAME = "daily_lead_qualification"
-PUBLISH_JOB_NAME = "publish_sql_lists"
 
 
 @cache

@@ -422,3 +422,23 @@ def test_a_lead_erased_while_its_upsert_was_pending_is_deleted_not_sent_blank(pu
     assert [row["operation"] for row in publishing.outbox_rows() if row["lead_id"] == lead] == [
         "delete"
     ]
+
+
+def test_publishing_materialized_alone_refuses_to_run_without_its_gates(publishing):
+    # What the UI's "Materialize selected" runs: the publish assets, no gate check.
+    from orchestration.definitions import build_definitions
+    from orchestration.publish.assets import NOTIFICATIONS_KEY, SQL_LIST_KEY
+
+    job = build_definitions().resolve_implicit_global_asset_job_def()
+    ledger_rows = publishing.query("select count(*) from publish.sync_ledger")
+    for selected in ([SQL_LIST_KEY, NOTIFICATIONS_KEY], [NOTIFICATIONS_KEY]):
+        result = job.execute_in_process(asset_selection=selected, raise_on_error=False)
+        assert not result.success
+        failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+        assert len(failures) == 1
+        message = failures[0].event_specific_data.error.message
+        assert "publishing runs only after the quality gates passed in the same run" in message
+        assert "marts/sql_publish_list" in message and "publish_sql_lists" in message
+    assert publishing.outbox_rows() == []
+    assert publishing.crm.state.messages == []
+    assert publishing.query("select count(*) from publish.sync_ledger") == ledger_rows

@@ -11,11 +11,15 @@ from orchestration.publish.config import PublishConfigError, load_publish_config
 from orchestration.publish.notify import notify_new_sqls
 from orchestration.publish.senders import PublishError
 from orchestration.publish.sync import sync_destination
+from orchestration.quality.alerts import check_evaluations_of_run
+from orchestration.quality.checks import GATE_CHECK_NAME
 from orchestration.resources import WAREHOUSE_POOL, as_of_date
 
 PUBLISH_LIST_KEY = dg.AssetKey(["marts", "sql_publish_list"])
 SQL_LIST_KEY = dg.AssetKey(["publish", "sql_list"])
 NOTIFICATIONS_KEY = dg.AssetKey(["publish", "sales_notifications"])
+# The job that runs the staging and mart gates again, then publishes (definitions.py).
+PUBLISH_JOB_NAME = "publish_sql_lists"
 
 
 def _publish_config():
@@ -26,8 +30,31 @@ def _publish_config():
         raise dg.Failure(description=str(error), allow_retries=False) from None
 
 
+def _require_gates_passed_in_this_run(
+    context: dg.AssetExecutionContext, gates: list[dg.AssetCheckKey]
+) -> None:
+    """Stop unless every staging and mart gate passed in this run. Dagster holds a step back for
+    the blocking checks of the same run only: materialized alone (the UI's "Materialize
+    selected"), publishing would run with no gate at all."""
+    passed = {
+        evaluation.asset_check_key
+        for _, evaluation in check_evaluations_of_run(context.instance, context.run.run_id)
+        if evaluation.passed
+    }
+    missing = [gate.asset_key.to_user_string() for gate in gates if gate not in passed]
+    if missing:
+        raise dg.Failure(
+            description="publishing runs only after the quality gates passed in the same run,"
+            f" and these did not run or pass in this one: {', '.join(missing)}. Run the job"
+            f" {PUBLISH_JOB_NAME} (or `leadqual publish`), which checks them first.",
+            allow_retries=False,
+        )
+
+
 def build_publish_assets(gated_keys: Iterable[dg.AssetKey]) -> list[dg.AssetsDefinition]:
     deps = sorted({PUBLISH_LIST_KEY, *gated_keys}, key=lambda key: key.to_user_string())
+    # The gates the publish job runs again (the raw gates check the rows a run loads).
+    gates = [dg.AssetCheckKey(key, GATE_CHECK_NAME) for key in deps if key.path[0] != "raw"]
 
     @dg.asset(
         key=SQL_LIST_KEY,
@@ -42,6 +69,7 @@ def build_publish_assets(gated_keys: Iterable[dg.AssetKey]) -> list[dg.AssetsDef
     def sql_list(
         context: dg.AssetExecutionContext, warehouse: DuckDBResource
     ) -> dg.MaterializeResult:
+        _require_gates_passed_in_this_run(context, gates)
         config = _publish_config()
         base_dir = Path(warehouse.database).parent
         reports, problems = {}, []
@@ -97,6 +125,7 @@ def build_publish_assets(gated_keys: Iterable[dg.AssetKey]) -> list[dg.AssetsDef
     def sales_notifications(
         context: dg.AssetExecutionContext, warehouse: DuckDBResource
     ) -> dg.MaterializeResult:
+        _require_gates_passed_in_this_run(context, gates)
         config = _publish_config()
         with warehouse.get_connection() as con:
             outcome = notify_new_sqls(

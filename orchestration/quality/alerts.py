@@ -21,13 +21,18 @@ from orchestration.resources import QualityArea
 EXAMPLES_PER_FAILURE = 3
 
 
+def check_evaluations_of_run(instance: dg.DagsterInstance, run_id: str) -> list:
+    """Every asset check evaluation a run reported, with the step that reported it."""
+    records = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    return [(record.step_key, record.dagster_event.event_specific_data) for record in records]
+
+
 def failed_checks_of_step(instance: dg.DagsterInstance, run_id: str, step_key: str | None):
     """The failed asset check evaluations a step of a run reported."""
-    records = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
     return [
-        record.dagster_event.event_specific_data
-        for record in records
-        if record.step_key == step_key and not record.dagster_event.event_specific_data.passed
+        evaluation
+        for step, evaluation in check_evaluations_of_run(instance, run_id)
+        if step == step_key and not evaluation.passed
     ]
 
 
