@@ -442,8 +442,9 @@ def _print_publishing(result) -> None:
                 f"deletes, {figures['unchanged']:,} unchanged, {figures['failed_rows']:,} refused"
             )
         if "new_sqls" in metadata:
+            notified = metadata["new_sqls"].value - metadata["failed"].value
             print(
-                f"  sales notified of {metadata['new_sqls'].value:,} new SQLs "
+                f"  sales notified of {notified:,} new SQLs "
                 f"(webhook {metadata['webhook'].value}; digest {metadata['digest'].value})"
             )
 

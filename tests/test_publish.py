@@ -22,7 +22,7 @@ import pytest
 
 from orchestration.cli import execute_daily_job, execute_job, main
 from orchestration.definitions import PUBLISH_JOB_NAME
-from orchestration.publish.config import DESTINATIONS_ENV
+from orchestration.publish.config import DESTINATIONS_ENV, PublishConfigError, load_publish_config
 from orchestration.publish.sync import FAILPOINT_ENV
 from tests.crm_server import TOKEN, CrmServer
 from tests.postgres_server import postgres_server
@@ -442,3 +442,51 @@ def test_publishing_materialized_alone_refuses_to_run_without_its_gates(publishi
     assert publishing.outbox_rows() == []
     assert publishing.crm.state.messages == []
     assert publishing.query("select count(*) from publish.sync_ledger") == ledger_rows
+
+
+def test_a_webhook_that_fails_stops_the_posts_keeps_its_secret_and_is_retried(
+    publishing, monkeypatch
+):
+    secret_path = "/services/T000/B000/s3cr3t"
+    monkeypatch.setenv("TEST_WEBHOOK", publishing.crm.url + secret_path)  # answers 401
+    listed = publishing.listed()
+
+    result = execute_job(PUBLISH_JOB_NAME, prepare_dbt=False)
+
+    assert result.success
+    (event,) = [
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.path == ["publish", "sales_notifications"]
+    ]
+    metadata = event.materialization.metadata
+    assert metadata["webhook"].value == f"failed, {len(listed)} not posted, retried next run"
+    # One post tried (not one per lead, each with its retries), and no secret in what is kept.
+    assert [path for path, _ in publishing.crm.state.requests].count(secret_path) == 1
+    errors = publishing.query("select distinct error from publish.sql_notifications")
+    assert errors and all("s3cr3t" not in error for (error,) in errors)
+
+    monkeypatch.setenv("TEST_WEBHOOK", f"{publishing.crm.url}/webhook")
+    execute_job(PUBLISH_JOB_NAME, prepare_dbt=False)
+    assert len(publishing.crm.state.messages) == len(listed)
+
+
+def test_a_destinations_file_with_wrong_types_lists_every_problem(tmp_path):
+    config = tmp_path / "destinations.yml"
+    config.write_text(
+        "destinations:\n"
+        "  - {name: a, type: files, path: null, enabled: 'false'}\n"
+        "  - {name: b, type: http, url: crm.example/upsert, requests_per_second: true}\n"
+        "notifications: {digest_path: 5}\n"
+    )
+    with pytest.raises(PublishConfigError) as raised:
+        load_publish_config(config)
+    problems = str(raised.value)
+    for expected in (
+        "destination a: path must be a non-empty text",
+        "destination a: enabled must be true or false, got 'false'",
+        "destination b: url must be an http:// or https:// address",
+        "destination b: requests_per_second must be a number > 0",
+        "notifications: digest_path must be a non-empty text",
+    ):
+        assert expected in problems

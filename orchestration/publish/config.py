@@ -138,10 +138,23 @@ def _destination(index: int, raw: Any, problems: list[str]) -> Destination | Non
         ):
             problems.append(f"{where}: {key} must be a whole number >= 1")
     for key in ("requests_per_second", "timeout_seconds"):
-        if key in raw and (not isinstance(raw[key], int | float) or raw[key] <= 0):
+        if key in raw and (
+            not isinstance(raw[key], int | float) or isinstance(raw[key], bool) or raw[key] <= 0
+        ):
             problems.append(f"{where}: {key} must be a number > 0")
+    for key in ("url", "delete_url"):
+        if key in raw and not (
+            isinstance(raw[key], str) and raw[key].startswith(("http://", "https://"))
+        ):
+            problems.append(f"{where}: {key} must be an http:// or https:// address")
+    for key in ("path", "table", "dsn_env", "token_env"):
+        if key in raw and not (isinstance(raw[key], str) and raw[key].strip()):
+            problems.append(f"{where}: {key} must be a non-empty text")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        problems.append(f"{where}: enabled must be true or false, got {enabled!r}")
     options = {k: v for k, v in raw.items() if k not in COMMON_KEYS}
-    return Destination(name, kind, mode, bool(raw.get("enabled", True)), options)
+    return Destination(name, kind, mode, enabled is True, options)
 
 
 def _notifications(raw: Any, problems: list[str]) -> Notifications:
@@ -150,4 +163,7 @@ def _notifications(raw: Any, problems: list[str]) -> Notifications:
         return Notifications()
     unknown = set(raw) - {"webhook_url_env", "digest_path"}
     problems += [f"notifications: unknown key {key!r}" for key in sorted(unknown)]
+    for key in ("webhook_url_env", "digest_path"):
+        if raw.get(key) is not None and not (isinstance(raw[key], str) and raw[key].strip()):
+            problems.append(f"notifications: {key} must be a non-empty text")
     return Notifications(raw.get("webhook_url_env"), raw.get("digest_path"))

@@ -98,14 +98,20 @@ def notify_new_sqls(
     webhook = settings.webhook_url
     failed = {}
     outcomes = []
+    webhook_down = None
     for row in new:
         text, blocks = sql_message(row)
         try:
+            if webhook_down:
+                # One post failed after its retries: the endpoint is down or refuses us, and
+                # trying every lead in turn would take minutes. All are retried next run.
+                raise PublishError(f"not posted: {webhook_down}")
             post_webhook(webhook, text, blocks)
             status, error = "sent", None
         except PublishError as failure:
             status, error = "failed", str(failure)
             failed[row["lead_id"]] = error
+            webhook_down = webhook_down or error
         outcomes.append((row["lead_id"], row["sql_cycle"], run_id, status, text, error, day))
         if webhook:
             # A message went out: remember it before the next, so that a rerun after a crash
@@ -116,7 +122,13 @@ def notify_new_sqls(
     digest = write_digest(con, settings, day, base_dir)
     return {
         "new_sqls": len(new),
-        "webhook": "posted" if webhook else "not configured",
+        "webhook": (
+            "not configured"
+            if not webhook
+            else f"failed, {len(failed)} not posted, retried next run"
+            if failed
+            else "posted"
+        ),
         "failed": failed,
         "digest": str(digest) if digest else None,
     }

@@ -15,6 +15,7 @@ import os
 import shutil
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -338,6 +339,9 @@ def post_json(
     """POST ``body`` as JSON and return the JSON reply ({} when empty or not JSON). 429 and 5xx
     answers and network errors are retried with exponential backoff (Retry-After wins); other
     4xx answers are not, since the same request would fail again. Raises PublishError at the end."""
+    shown = shown_url(url)
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise PublishError(f"{shown} is not an http:// or https:// address")
     data = json.dumps(body, default=str).encode()
     error = "not sent"
     for attempt in range(1, max_attempts + 1):
@@ -367,7 +371,17 @@ def post_json(
             retry_after = None
         if attempt < max_attempts:
             sleep(_backoff(attempt, retry_after))
-    raise PublishError(f"POST {url} failed after {attempt} attempts: {error}")
+    raise PublishError(f"POST {shown} failed after {attempt} attempts: {error}")
+
+
+def shown_url(url: str) -> str:
+    """An address as errors and alerts show it: scheme and host only. A webhook's path is its
+    secret (hooks.slack.com/services/T.../B.../...), and errors end up in logs and alerts."""
+    parts = urllib.parse.urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return "the address configured" if url else "an empty address"
+    host = parts.netloc.rpartition("@")[2]  # without user and password
+    return f"{parts.scheme}://{host}/..."
 
 
 def _backoff(attempt: int, retry_after: str | None) -> float:
