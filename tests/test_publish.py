@@ -490,3 +490,24 @@ def test_a_destinations_file_with_wrong_types_lists_every_problem(tmp_path):
         "notifications: digest_path must be a non-empty text",
     ):
         assert expected in problems
+
+
+def test_an_unanswered_batch_stays_pending_and_is_sent_again_under_its_key(publishing):
+    # A batch the CRM may have applied (no answer, 5xx) is neither failed nor lost: marked
+    # failed, a mirror would never delete a lead the CRM did receive.
+    listed = publishing.listed()
+    publishing.crm.state.fail_next = [503] * 5  # every try of the first batch
+
+    result = execute_job(PUBLISH_JOB_NAME, prepare_dbt=False)
+
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert "crm_api: POST http://127.0.0.1:" in failure.event_specific_data.error.message
+    assert {status for _, _, status in publishing.ledger("crm_api")} == {"pending"}
+    assert set(publishing.postgres()) == listed  # the other destinations were synced
+
+    report = _publish()
+
+    assert report["crm_api"]["resumed_batches"] == report["crm_api"]["batches"] >= 1
+    _assert_every_destination_holds(publishing, listed)
+    assert all(count == 1 for count in publishing.crm.state.applied.values())

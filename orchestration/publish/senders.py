@@ -61,6 +61,13 @@ class PublishError(RuntimeError):
     """A destination could not be reached or refused a whole batch after its retries."""
 
 
+class DeliveryUnknown(PublishError):
+    """The destination did not answer (timeout, network error) or answered 5xx / 429 to the last
+    try: it may have applied the request. The batch stays pending and is sent again, under the
+    same idempotency key, by the next run; marking its rows failed would have kept a mirror
+    from ever deleting a lead the destination did receive."""
+
+
 class Sender(Protocol):
     batch_size: int | None
     can_delete: bool
@@ -309,7 +316,9 @@ class HttpSender:
                 sleep=self.sleep,
                 before_request=self._wait_for_rate_limit,
             )
-        except PublishError as error:
+        except DeliveryUnknown:
+            raise
+        except PublishError as error:  # refused (4xx): the same request would fail again
             return {c.lead_id: str(error) for c in changes}
         return {
             str(item.get("id")): str(item.get("message", "rejected"))
@@ -343,7 +352,7 @@ def post_json(
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         raise PublishError(f"{shown} is not an http:// or https:// address")
     data = json.dumps(body, default=str).encode()
-    error = "not sent"
+    error, unanswered = "not sent", True
     for attempt in range(1, max_attempts + 1):
         if before_request is not None:
             before_request()
@@ -363,15 +372,17 @@ def post_json(
             return reply if isinstance(reply, dict) else {}
         except urllib.error.HTTPError as failure:
             error = f"HTTP {failure.code}: {failure.read()[:200].decode(errors='replace')}"
-            if failure.code != 429 and failure.code < 500:
+            unanswered = failure.code == 429 or failure.code >= 500
+            if not unanswered:
                 break
             retry_after = failure.headers.get("Retry-After")
         except (urllib.error.URLError, TimeoutError, ConnectionError) as failure:
             error = f"{type(failure).__name__}: {getattr(failure, 'reason', failure)}"
-            retry_after = None
+            unanswered, retry_after = True, None
         if attempt < max_attempts:
             sleep(_backoff(attempt, retry_after))
-    raise PublishError(f"POST {shown} failed after {attempt} attempts: {error}")
+    raised = DeliveryUnknown if unanswered else PublishError
+    raise raised(f"POST {shown} failed after {attempt} attempts: {error}")
 
 
 def shown_url(url: str) -> str:
