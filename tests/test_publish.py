@@ -13,6 +13,7 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -24,6 +25,7 @@ from orchestration.cli import execute_daily_job, execute_job, main
 from orchestration.definitions import PUBLISH_JOB_NAME
 from orchestration.publish.config import DESTINATIONS_ENV, PublishConfigError, load_publish_config
 from orchestration.publish.sync import FAILPOINT_ENV
+from tests.conftest import END_DATE
 from tests.crm_server import TOKEN, CrmServer
 from tests.postgres_server import postgres_server
 
@@ -318,10 +320,19 @@ def test_sales_hear_of_each_sql_cycle_once(publishing):
 
 def test_an_erasure_request_removes_the_lead_everywhere_and_mirrors_delete_it(publishing):
     _publish()
-    lead, email = publishing.query(
-        "select lead_id, email from marts.sql_publish_list where email is not null "
-        "order by lead_id limit 1"
+    lead, email, name = publishing.query(
+        "select lead_id, email, first_name || ' ' || last_name from marts.sql_publish_list"
+        " where email is not null and first_name is not null and last_name is not null"
+        " order by lead_id limit 1"
     )[0]
+    named = f"New SQL: {name} ("
+    # As if sales had been told a day earlier: that day's digest names the lead.
+    day = END_DATE - timedelta(days=1)
+    with duckdb.connect(str(publishing.warehouse)) as con:
+        con.execute("update publish.sql_notifications set notified_on = ?", [day])
+    (digest,) = publishing.digests.iterdir()
+    earlier_digest = digest.rename(digest.with_name(f"sql_digest_{day}.md"))
+    assert named in earlier_digest.read_text()
     requests = publishing.landing / "privacy_requests" / "zz_erasure.jsonl"
     requests.write_text(
         json.dumps(
@@ -364,6 +375,17 @@ def test_an_erasure_request_removes_the_lead_everywhere_and_mirrors_delete_it(pu
     assert publishing.query("select count(*) from raw.erased_leads where lead_id = ?", [lead]) == [
         (1,)
     ]
+    # Nor does any file of the outboxes or any digest, the earlier day's included.
+    outboxes = [publishing.outbox, publishing.outbox.with_name("upsert_outbox")]
+    for path in [*(o / b / "rows.csv" for o in outboxes for b in os.listdir(o))]:
+        assert email.lower() not in path.read_text().lower(), path
+    for path in publishing.digests.iterdir():
+        assert email.lower() not in path.read_text().lower(), path
+    assert named not in earlier_digest.read_text()
+    for path in [*(o / b / "rows.parquet" for o in outboxes for b in os.listdir(o))]:
+        rows = pq.read_table(path).to_pylist()
+        assert all(row["email"] != email for row in rows), path
+        assert any(row["lead_id"] == lead for row in rows), "the lead's id and operation stay"
 
 
 def test_a_failing_destination_leaves_the_others_and_the_bi_release_their_run(

@@ -134,6 +134,41 @@ def pending_batches(
     return list(batches.items())
 
 
+def erased_in_sent_batches(
+    con: duckdb.DuckDBPyConnection, destination: str
+) -> dict[str, tuple[set[str], list[Change]]]:
+    """The delivered batches that hold erased leads: per batch, those leads and every change of
+    the batch as the ledger keeps it (erasure blanked their payloads)."""
+    erased_table = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'raw'"
+        " and table_name = 'erased_leads'"
+    ).fetchall()[0][0]
+    if not erased_table:
+        return {}
+    rows = con.execute(
+        """
+        select batch_id, lead_id, operation, row_hash, payload,
+            lead_id in (select lead_id from raw.erased_leads) as is_erased
+        from publish.sync_ledger
+        where destination = ? and status = 'sent' and batch_id in (
+            select batch_id from publish.sync_ledger
+            where destination = ? and lead_id in (select lead_id from raw.erased_leads)
+        )
+        order by batch_id, lead_id
+        """,
+        [destination, destination],
+    ).fetchall()
+    batches: dict[str, tuple[set[str], list[Change]]] = {}
+    for batch_id, lead_id, operation, row_hash, payload, is_erased in rows:
+        erased, changes = batches.setdefault(batch_id, (set(), []))
+        if is_erased:
+            erased.add(lead_id)
+        changes.append(
+            Change(lead_id, operation, row_hash, json.loads(payload) if payload else None)
+        )
+    return batches
+
+
 def record(
     con: duckdb.DuckDBPyConnection,
     destination: str,

@@ -120,6 +120,13 @@ def notify_new_sqls(
             outcomes = []
     _record_notifications(con, outcomes)
     digest = write_digest(con, settings, day, base_dir)
+    # Digests of other days that named a lead erased since: written again without it.
+    for (other_day,) in con.execute(
+        "select distinct notified_on from publish.sql_notifications"
+        " where status = 'sent' and message is null and notified_on != ?",
+        [day],
+    ).fetchall():
+        write_digest(con, settings, other_day, base_dir, only_if_present=True)
     return {
         "new_sqls": len(new),
         "webhook": (
@@ -148,14 +155,22 @@ def _record_notifications(con: duckdb.DuckDBPyConnection, outcomes: list[tuple])
 
 
 def write_digest(
-    con: duckdb.DuckDBPyConnection, settings: Notifications, day: date, base_dir: Path
+    con: duckdb.DuckDBPyConnection,
+    settings: Notifications,
+    day: date,
+    base_dir: Path,
+    only_if_present: bool = False,
 ) -> Path | None:
     """The day's digest, rewritten whole from the notifications of that day (so a rerun gives
-    the same file), and renamed into place."""
+    the same file), and renamed into place; with ``only_if_present``, only if the day has one
+    (a digest someone removed stays removed)."""
     if not settings.digest_path:
         return None
     folder = Path(settings.digest_path).expanduser()
     folder = folder if folder.is_absolute() else base_dir / folder
+    path = folder / f"sql_digest_{day.isoformat()}.md"
+    if only_if_present and not path.exists():
+        return None
     folder.mkdir(parents=True, exist_ok=True)
     messages = con.execute(
         "select message from publish.sql_notifications "
@@ -164,7 +179,6 @@ def write_digest(
     ).fetchall()
     lines = [f"# New SQLs on {day.isoformat()}", "", f"{len(messages)} new SQLs.", ""]
     lines += [f"- {message}" for (message,) in messages]
-    path = folder / f"sql_digest_{day.isoformat()}.md"
     partial = folder / f".{path.name}.partial"
     partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.replace(partial, path)

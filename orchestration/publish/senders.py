@@ -101,9 +101,31 @@ class FileSender:
         self.destination = destination
 
     def apply(self, batch_id: str, changes: list[Change]) -> dict[str, str]:
-        final = self.outbox / batch_id
-        if final.exists():
+        if (self.outbox / batch_id).exists():
             return {}
+        self._write(batch_id, changes)
+        return {}
+
+    def redact(self, batch_id: str, changes: list[Change], erased: set[str]) -> bool:
+        """Write a delivered batch again with the rows of erased leads blank but their id and
+        operation (``changes`` from the sync ledger, whose payloads erasure blanked). False when
+        the batch is gone (picked up) or already redacted for these leads."""
+        manifest_path = self.outbox / batch_id / "manifest.json"
+        if not manifest_path.exists():
+            return False
+        if erased <= set(json.loads(manifest_path.read_text()).get("erased_leads", [])):
+            return False
+        self._write(batch_id, changes, sorted(erased), replace=True)
+        return True
+
+    def _write(
+        self,
+        batch_id: str,
+        changes: list[Change],
+        erased: list[str] | None = None,
+        replace: bool = False,
+    ) -> None:
+        final = self.outbox / batch_id
         self.outbox.mkdir(parents=True, exist_ok=True)
         staging = self.outbox / f".{batch_id}.partial"
         shutil.rmtree(staging, ignore_errors=True)
@@ -124,12 +146,20 @@ class FileSender:
                 name: hashlib.sha256((staging / name).read_bytes()).hexdigest()
                 for name in ("rows.csv", "rows.parquet")
             },
+            **({"erased_leads": erased} if erased else {}),
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         _fsync_dir(staging)
-        os.rename(staging, final)
+        if replace:
+            # Swapped by renames, so that no reader sees a half-written batch.
+            previous = self.outbox / f".{batch_id}.previous"
+            shutil.rmtree(previous, ignore_errors=True)
+            os.rename(final, previous)
+            os.rename(staging, final)
+            shutil.rmtree(previous)
+        else:
+            os.rename(staging, final)
         _fsync_dir(self.outbox)
-        return {}
 
     def close(self) -> None:
         pass

@@ -25,7 +25,7 @@ import duckdb
 from orchestration.publish import ledger
 from orchestration.publish.config import Destination
 from orchestration.publish.ledger import Change
-from orchestration.publish.senders import PAYLOAD_COLUMNS, build_sender
+from orchestration.publish.senders import PAYLOAD_COLUMNS, FileSender, build_sender
 
 FAILPOINT_ENV = "LEADQUAL_PUBLISH_FAILPOINT"
 _failpoint_hits: Counter[str] = Counter()
@@ -42,6 +42,7 @@ class SyncReport:
     deletes: int = 0
     failed: dict[str, str] = field(default_factory=dict)
     unchanged: int = 0
+    redacted_batches: int = 0
     changes: list[Change] = field(default_factory=list)
 
     def as_metadata(self) -> dict:
@@ -53,6 +54,7 @@ class SyncReport:
             "failed_rows": len(self.failed),
             "batches": self.batches,
             "resumed_batches": self.resumed_batches,
+            "redacted_batches": self.redacted_batches,
         }
 
 
@@ -152,6 +154,12 @@ def sync_destination(
             if number:
                 failpoint("publish:between_batches")
             _send(con, destination, sender, batch_id, batch, report)
+        if isinstance(sender, FileSender):
+            # Files stay in the outbox: erased leads' rows are blanked in every batch kept.
+            for batch_id, (erased, kept) in ledger.erased_in_sent_batches(
+                con, destination.name
+            ).items():
+                report.redacted_batches += sender.redact(batch_id, kept, erased)
     finally:
         sender.close()
     return report
