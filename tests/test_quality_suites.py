@@ -445,7 +445,10 @@ def test_a_sliced_table_has_its_size_checked_on_the_whole_count(tmp_path, monkey
         f"'mql' as lifecycle_stage, 'B' as fit_grade, {scores} from range(50) as r(i)"
     )
     con.execute(checks.ROW_COUNTS_DDL)
-    con.execute("insert into quality.gate_row_counts values ('leads', 'before', 50, now())")
+    con.execute(
+        "insert into quality.gate_row_counts (table_name, run_id, row_count, recorded_at)"
+        " values ('leads', 'before', 50, now())"
+    )
     settings = GateSettings(row_count_change={"leads": RowCountChange(0.95, 1.5)})
     quality = QualityArea(path=str(tmp_path), gates_file=str(tmp_path / "gates.yml"))
     monkeypatch.setattr(checks, "FRAME_ROWS", 7)

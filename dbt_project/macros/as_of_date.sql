@@ -12,21 +12,20 @@
     cast({{ dbt.dateadd('day', 1, as_of_date()) }} as timestamp)
 {%- endmacro %}
 
-{#- on-run-start: stop a run that builds incremental models (the score and stage history)
-    for an earlier day than the warehouse's latest score day. They would keep the later days
-    (scores, stage moves) and mix them with the earlier day's; rebuilding the history for that
-    day is a full refresh. The same day again, or a later one, is a normal run; so is a run of
-    table models only (the model review's, for an earlier day). -#}
+{#- on-run-start: stop a run that builds the score or stage history (models tagged
+    `score_history`) for an earlier day than the warehouse's latest score day. Those keep the
+    later days (scores, stage moves) and would mix them with the earlier day's; rebuilding the
+    history for that day is a full refresh. The same day again, or a later one, is a normal run;
+    so are runs of other models (the event tables delete the days after an earlier as-of day,
+    and the model review's tables are rebuilt whole). -#}
 {% macro refuse_an_earlier_as_of_day() -%}
-    {%- set incremental_models = [] -%}
+    {%- set history_models = [] -%}
     {%- for unique_id in selected_resources if unique_id in graph.nodes -%}
-        {%- set node = graph.nodes[unique_id] -%}
-        {%- if node.resource_type == 'model'
-            and node.config.materialized not in ('table', 'view', 'ephemeral') -%}
-            {%- do incremental_models.append(unique_id) -%}
+        {%- if 'score_history' in graph.nodes[unique_id].tags -%}
+            {%- do history_models.append(unique_id) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- if execute and flags.WHICH in ('build', 'run') and incremental_models
+    {%- if execute and flags.WHICH in ('build', 'run') and history_models
         and not flags.FULL_REFRESH -%}
         {%- set snapshots = adapter.get_relation(
             database=target.database, schema='marts', identifier='lead_score_snapshots') -%}

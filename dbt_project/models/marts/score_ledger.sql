@@ -7,6 +7,7 @@
 -- which lead_score_snapshots keeps as scores.
 {{ config(
     materialized=daily_materialization(),
+    tags=['score_history'],
     incremental_strategy=daily_incremental_strategy(),
     unique_key='as_of_date',
     partition_by=daily_partition_by(),

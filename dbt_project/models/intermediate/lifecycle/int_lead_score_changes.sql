@@ -6,6 +6,7 @@
 {%- set inactive_days = scoring_config()['thresholds']['recycle_after_inactive_days'] %}
 {{ config(
     materialized=daily_materialization(),
+    tags=['score_history'],
     incremental_strategy=daily_incremental_strategy(),
     unique_key='as_of_date',
     partition_by=daily_partition_by()

@@ -44,6 +44,7 @@
 {%- endfor %}
 {{ config(
     materialized=row_replacing_materialization(),
+    tags=['score_history'],
     incremental_strategy='delete+insert',
     unique_key='lead_id'
 ) }}
