@@ -323,7 +323,7 @@ def _publish(args: argparse.Namespace) -> int:
 
         result = execute_job(PUBLISH_JOB_NAME, log_level="CRITICAL", prepare_dbt=False)
         if not result.success:
-            _print_failures(result)
+            _print_failures(result, job="Publishing")
             return 1
         _print_publishing(result)
         return 0
@@ -395,21 +395,23 @@ def execute_job(
     return job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
 
 
-def _print_failures(result) -> None:
+def _print_failures(result, job: str = "The daily job") -> None:
     import dagster as dg
 
-    from orchestration.quality.alerts import describe_check
+    from orchestration.quality.alerts import describe_check, outcome_of_failure
 
-    print("The daily job failed:", file=sys.stderr)
+    print(f"{job} failed:", file=sys.stderr)
     _print_step_failures(result)
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
             continue
         for line in describe_check(evaluation):
             print(f"  {line}", file=sys.stderr)
+    failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    outcome = outcome_of_failure(failed_steps[0] if failed_steps else None)
     settings = load_settings()
     print(
-        "Nothing was published: sales and BI keep the outputs of the last good run.\n"
+        f"{outcome[0].upper()}{outcome[1:]}\n"
         f"Alert written to {settings.quality_dir / 'alerts.jsonl'}",
         file=sys.stderr,
     )

@@ -533,3 +533,18 @@ def test_an_unanswered_batch_stays_pending_and_is_sent_again_under_its_key(publi
     assert report["crm_api"]["resumed_batches"] == report["crm_api"]["batches"] >= 1
     _assert_every_destination_holds(publishing, listed)
     assert all(count == 1 for count in publishing.crm.state.applied.values())
+
+
+def test_a_destination_pointed_at_a_new_table_gets_the_whole_list_again(publishing):
+    listed = publishing.listed()
+    _publish()
+    config = Path(os.environ[DESTINATIONS_ENV])
+    moved = f"{publishing.table}_moved"
+    config.write_text(config.read_text().replace(f"table: {publishing.table},", f"table: {moved},"))
+
+    report = _publish()
+
+    assert report["crm_database"]["resynced"] and report["crm_database"]["upserts"] == len(listed)
+    assert not report["crm_api"]["resynced"] and report["crm_api"]["upserts"] == 0
+    with psycopg.connect(publishing.dsn) as con:
+        assert con.execute(f"select count(*) from {moved}").fetchone()[0] == len(listed)

@@ -40,6 +40,11 @@ create table if not exists publish.destination_rows (
     synced_at timestamp not null,
     primary key (destination, lead_id)
 );
+create table if not exists publish.destination_targets (
+    destination varchar primary key,
+    target varchar not null,
+    recorded_at timestamp not null
+);
 """
 
 
@@ -69,6 +74,26 @@ def rows_relation(
 
 def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(LEDGER_DDL)
+
+
+def retarget(con: duckdb.DuckDBPyConnection, destination: str, target: str) -> bool:
+    """Record where the destination points (a fingerprint of its table, path or address) and
+    forget what it holds when that changed since its last sync: a destination pointed at a new
+    table or outbox gets the whole list again. True when it did."""
+    stored = con.execute(
+        "select target from publish.destination_targets where destination = ?", [destination]
+    ).fetchall()
+    if stored and stored[0][0] == target:
+        return False
+    con.execute("begin transaction")
+    if stored:
+        con.execute("delete from publish.destination_rows where destination = ?", [destination])
+    con.execute(
+        "insert or replace into publish.destination_targets values (?, ?, now())",
+        [destination, target],
+    )
+    con.execute("commit")
+    return bool(stored)
 
 
 def has_ledger(con: duckdb.DuckDBPyConnection) -> bool:

@@ -43,6 +43,7 @@ class SyncReport:
     failed: dict[str, str] = field(default_factory=dict)
     unchanged: int = 0
     redacted_batches: int = 0
+    resynced: bool = False
     changes: list[Change] = field(default_factory=list)
 
     def as_metadata(self) -> dict:
@@ -55,6 +56,7 @@ class SyncReport:
             "batches": self.batches,
             "resumed_batches": self.resumed_batches,
             "redacted_batches": self.redacted_batches,
+            "resynced": self.resynced,
         }
 
 
@@ -137,8 +139,9 @@ def sync_destination(
         report.resumed_batches = len(ledger.pending_batches(con, destination.name))
         return report
     ledger.ensure_ledger(con)
-    sender = build_sender(destination, base_dir)
+    sender = build_sender(destination, base_dir)  # checks the connection string is set
     try:
+        report.resynced = ledger.retarget(con, destination.name, _target(destination, base_dir))
         for batch_id, changes in ledger.pending_batches(con, destination.name):
             _send(con, destination, sender, batch_id, _erasures_applied(changes, sender), report)
             report.resumed_batches += 1
@@ -189,6 +192,24 @@ def _send(
     report.failed.update(failed)
     report.upserts += sum(c.operation == "upsert" and c.lead_id not in failed for c in changes)
     report.deletes += sum(c.operation == "delete" and c.lead_id not in failed for c in changes)
+
+
+def _target(destination: Destination, base_dir: Path) -> str:
+    """What the destination writes to, as a fingerprint: its type, table, outbox folder or
+    addresses, and its database (the connection string's hash: it may hold a password). Not its
+    token or tuning: a new token reaches the same CRM."""
+    options = destination.options
+    path = options.get("path")
+    dsn = destination.secret("dsn_env")
+    where = {
+        "type": destination.type,
+        "path": str((base_dir / Path(path).expanduser()).resolve()) if path else None,
+        "table": options.get("table"),
+        "database": hashlib.sha256(dsn.encode()).hexdigest() if dsn else None,
+        "url": options.get("url"),
+        "delete_url": options.get("delete_url"),
+    }
+    return hashlib.sha256(json.dumps(where, sort_keys=True).encode()).hexdigest()
 
 
 def _batch_id(run_id: str, destination: str, number: int) -> str:

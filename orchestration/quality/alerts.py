@@ -21,6 +21,17 @@ from orchestration.resources import QualityArea
 EXAMPLES_PER_FAILURE = 3
 
 
+def outcome_of_failure(step_key: str | None) -> str:
+    """What a failed step means for sales and BI. Steps before publishing stop it; a publishing
+    step fails after the BI release and other destinations may have gone out."""
+    if step_key and step_key.startswith("publish__"):
+        return (
+            "publishing did not finish; destinations that were synced keep what they received,"
+            " and `leadqual publish` completes it once the cause is fixed."
+        )
+    return "nothing was published; sales and BI keep the outputs of the last good run."
+
+
 def check_evaluations_of_run(instance: dg.DagsterInstance, run_id: str) -> list:
     """Every asset check evaluation a run reported, with the step that reported it."""
     records = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
@@ -97,10 +108,7 @@ def alert_on_failure(context: dg.HookContext) -> None:
     ]
     if not lines and context.op_exception is not None:
         lines = [f"step {context.step_key} failed: {summarize_error(str(context.op_exception))}"]
-    summary = (
-        f"Run {context.run_id} of {context.job_name} stopped before publishing; sales and BI keep "
-        "the outputs of the last good run."
-    )
+    summary = f"Run {context.run_id} of {context.job_name}: {outcome_of_failure(context.step_key)}"
     context.log.error("\n".join([summary, *lines]))
     quality.root.mkdir(parents=True, exist_ok=True)
     record = {
