@@ -331,6 +331,12 @@ def _ledger_entry_id(document):
     return "rule behavioural_cap: this id names the score ledger's own cap or floor entries"
 
 
+def _unreachable_mql_threshold(document):
+    document["thresholds"]["mql_min_combined_score"] = 900
+    document["thresholds"]["sql_min_combined_score"] = 900
+    return "mql_min_combined_score (900) is above the highest combined score the dimension caps"
+
+
 def _unknown_rule_key(document):
     document["rules"]["behavioural"][1]["lookback_day"] = 30
     return "rule demo_booked: unknown key 'lookback_day' (did you mean 'lookback_days'?"
@@ -463,6 +469,7 @@ STRUCTURAL_ERRORS = [
     _zero_half_life,
     _infinite_half_life,
     _ledger_entry_id,
+    _unreachable_mql_threshold,
     _unknown_rule_key,
     _behavioural_key_on_timing_rule,
     _missing_lookback,

@@ -479,7 +479,7 @@ class _Validator:
         rules = self._rules(document.get("rules"))
         if self.problems or thresholds is None or caps is None or fit_grades is None:
             return None
-        return ScoringConfig(
+        config = ScoringConfig(
             source=self.path,
             thresholds=thresholds,
             fit_grades=MappingProxyType(fit_grades),
@@ -487,6 +487,17 @@ class _Validator:
             rules=tuple(rules),
             attributes=_attributes_used(rules),
         )
+        # A threshold above every reachable score would empty the funnel without a word.
+        highest = config.score_bounds()["combined_score"][1]
+        for key in ("mql_min_combined_score", "sql_min_combined_score"):
+            if highest is not None and getattr(thresholds, key) > highest:
+                self.problems.add(
+                    "thresholds",
+                    f"{key} ({getattr(thresholds, key)}) is above the highest combined score the"
+                    f" dimension caps allow ({highest}): no lead could reach it",
+                )
+                break  # the SQL threshold is at least the MQL one
+        return None if self.problems else config
 
     def _keys(
         self,
