@@ -15,6 +15,7 @@ from orchestration.scoring.rules import DEFAULT_RULES_PATH, RULES_PATH_ENV
 from orchestration.transform.assets import DEFINITIONS_PAGE_NAME
 from orchestration.transform.project import dbt_project
 from tests import hand_built
+from tests.conftest import END_DATE
 from tests.test_pipeline import stages_disagreeing_with_todays_scores
 
 
@@ -211,3 +212,33 @@ def test_a_run_for_a_past_day_reads_the_lead_and_account_versions_known_that_day
             """
         )[0][0]
         assert differing == 0, entity
+
+
+def test_bounces_and_unsubscribes_are_no_activity(pipeline):
+    day = END_DATE.isoformat()
+    passive_last, differing = pipeline.query(
+        f"""
+        with last_events as (
+            select
+                lead_id,
+                max(occurred_at) as last_event,
+                max(occurred_at) filter (
+                    where event_type not in ('email_bounce', 'email_unsubscribe')
+                ) as last_activity
+            from staging.stg_landing__events
+            where occurred_at < date '{day}' + 1
+            group by lead_id
+        )
+        select
+            count(*) filter (where last_event > last_activity or last_activity is null),
+            count(*) filter (
+                where snapshots.days_since_last_activity
+                is distinct from date '{day}' - cast(last_activity as date)
+            )
+        from last_events
+        inner join marts.lead_score_snapshots as snapshots
+            on last_events.lead_id = snapshots.lead_id and snapshots.as_of_date = date '{day}'
+        """
+    )[0]
+    assert passive_last > 0, "no lead's last event is a bounce or an unsubscribe"
+    assert differing == 0

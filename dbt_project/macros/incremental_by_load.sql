@@ -107,6 +107,11 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- One text for which events count as activity (var non_activity_event_types). -#}
+{% macro activity_events_fingerprint() -%}
+    {{ return(local_md5(tojson(var('non_activity_event_types') | sort))) }}
+{%- endmacro %}
+
 {#- One text for the behavioural (event) rules' definitions, computed in Jinja. -#}
 {% macro event_rules_fingerprint() -%}
     {%- set rules = scoring_config()['rules'] | selectattr('context', 'equalto', 'event') | list -%}

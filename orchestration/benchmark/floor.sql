@@ -157,8 +157,10 @@ group by lead_id;
 
 create temp table timing as
 with activity as (
+    -- Bounces and unsubscribes are no activity (var non_activity_event_types).
     select lead_id, activity_date, count(*) as events
     from events
+    where event_type not in ('email_bounce', 'email_unsubscribe')
     group by lead_id, activity_date
 ),
 facts as (

@@ -129,10 +129,12 @@ def score(landing: Path, as_of: pd.Timestamp) -> pd.DataFrame:
         behavioural = behavioural.add(counted, fill_value=0)
     behavioural = behavioural.clip(0, 75)
 
-    days = events["occurred_at"].dt.normalize()
-    last_active = days.groupby(events["lead_id"]).max()
+    # Bounces and unsubscribes are no activity (var non_activity_event_types).
+    active = events[~events["event_type"].isin(["email_bounce", "email_unsubscribe"])]
+    days = active["occurred_at"].dt.normalize()
+    last_active = days.groupby(active["lead_id"]).max()
     since = (as_of - last_active).dt.days.reindex(leads.index)
-    recent_days = days[(as_of - days).dt.days < 30].groupby(events["lead_id"]).nunique()
+    recent_days = days[(as_of - days).dt.days < 30].groupby(active["lead_id"]).nunique()
     active_days = recent_days.reindex(leads.index).fillna(0)
     timing = (10 * (since <= 6) + 5 * since.between(7, 29) + 10 * (active_days >= 4)).clip(upper=25)
 

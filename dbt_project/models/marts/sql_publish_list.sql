@@ -34,6 +34,12 @@ territories as (
 
 ),
 
+funnel as (
+
+    select * from {{ ref('int_leads_funneled') }}
+
+),
+
 sales_qualified as (
 
     select * from leads
@@ -86,7 +92,7 @@ final as (
         top_reasons.top_reasons,
         owners.sales_owner,
         territories.territory,
-        sales_qualified.mql_cycles as sql_cycle,
+        funnel.latest_mql_cycle as sql_cycle,
         sales_qualified.stage_entered_at as sql_at,
         {{ dbt.dateadd(
             'hour', var('speed_to_lead_sla_hours'), 'sales_qualified.stage_entered_at'
@@ -101,6 +107,8 @@ final as (
             and owners.owner_rank = 1
     left join territories
         on sales_qualified.country_code = territories.country_code
+    inner join funnel
+        on sales_qualified.lead_id = funnel.lead_id
     left join privacy
         on sales_qualified.lead_id = privacy.lead_id
     where

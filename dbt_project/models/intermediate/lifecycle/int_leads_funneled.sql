@@ -62,7 +62,11 @@ milestones as (
         ) as opportunity_at,
         min(case when lifecycle_stage = 'won' then entered_at end) as won_at,
         min(case when lifecycle_stage = 'lost' then entered_at end) as lost_at,
-        coalesce(max(mql_cycle), 0) as mql_cycles
+        -- MQL cycles the lead spent in the MQL stage: one that begins while it is an SQL, in
+        -- an opportunity, closed or disqualified moves no stage.
+        count(distinct case when lifecycle_stage = 'mql' then mql_cycle end) as mql_cycles,
+        -- The MQL cycle of its latest move, whatever its stage: what an SQL's cycle is.
+        coalesce(max(mql_cycle), 0) as latest_mql_cycle
     from stage_history
     group by lead_id
 
@@ -129,6 +133,7 @@ final as (
         milestones.won_at is not null as is_won,
         milestones.lost_at is not null and milestones.won_at is null as is_lost,
         coalesce(milestones.mql_cycles, 0) as mql_cycles,
+        coalesce(milestones.latest_mql_cycle, 0) as latest_mql_cycle,
         first_sales_actions.first_action_after_mql_at,
         first_sales_actions.first_action_after_sql_stage_at
     from leads
