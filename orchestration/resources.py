@@ -27,7 +27,7 @@ import ctypes
 import gc
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -35,6 +35,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -162,6 +163,20 @@ class QualityArea(dg.ConfigurableResource):
     @property
     def alert_file(self) -> Path:
         return self.root / "alerts.jsonl"
+
+
+@contextmanager
+def rows_relation(
+    con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str], rows: Sequence[Sequence]
+) -> Iterator[str]:
+    """Python rows as the relation ``name`` for the statements of the block: one statement
+    writes them all, where executemany costs DuckDB about 2 ms a row (15 s for the first sync
+    of a million leads' SQL list)."""
+    con.register(name, pd.DataFrame(list(rows), columns=list(columns)))
+    try:
+        yield name
+    finally:
+        con.unregister(name)
 
 
 def return_freed_memory() -> None:

@@ -404,7 +404,8 @@ def test_a_failing_destination_leaves_the_others_and_the_bi_release_their_run(
     assert failure.step_key == "publish__sql_list"
     message = failure.event_specific_data.error.message
     assert "crm_database: " in message and "TEST_CRM_DSN" in message
-    assert "destination crm_api refused every row it was sent" in message
+    assert "destination crm_api refused 5 whole batches (43 rows, sent again next run)" in message
+    assert "HTTP 401" in message
     # The files destinations were synced, the BI release went out, sales were not told.
     assert {row["lead_id"] for row in publishing.outbox_rows()} == listed
     assert serving.resolve() != released_before
@@ -417,10 +418,19 @@ def test_a_failing_destination_leaves_the_others_and_the_bi_release_their_run(
     _assert_every_destination_holds(publishing, listed)
 
 
-def test_a_lead_erased_while_its_upsert_was_pending_is_deleted_not_sent_blank(publishing):
+@pytest.mark.parametrize(
+    "failpoint",
+    [
+        "publish:planned",  # nothing sent
+        "publish:sent:1",  # the outbox's batch written, not yet recorded
+    ],
+)
+def test_a_lead_erased_while_its_upsert_was_pending_is_deleted_not_sent_blank(
+    publishing, failpoint
+):
     killed = subprocess.run(
         [sys.executable, "-m", "orchestration.cli", "publish"],
-        env={**os.environ, FAILPOINT_ENV: "publish:planned"},
+        env={**os.environ, FAILPOINT_ENV: failpoint},
         capture_output=True,
         text=True,
         timeout=600,

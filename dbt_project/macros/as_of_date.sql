@@ -41,9 +41,10 @@
                 {{ exceptions.raise_compiler_error(
                     'The warehouse holds scores up to ' ~ latest_day ~ ' and this run is for '
                     ~ run_day ~ ': an incremental run would keep the later days and mix them with'
-                    ~ ' it. Rebuild the history for ' ~ run_day ~ ' with `leadqual run --as-of '
-                    ~ run_day ~ ' --full-refresh` (or dbt build --full-refresh), or run it on'
-                    ~ ' another warehouse.') }}
+                    ~ ' it. To look at ' ~ run_day ~ ', run on another warehouse (leadqual run'
+                    ~ ' --warehouse ... --as-of ' ~ run_day ~ '). To move this warehouse back to '
+                    ~ run_day ~ ', rebuild its history with `leadqual run --as-of ' ~ run_day
+                    ~ ' --full-refresh`: that run also publishes the SQL list of that day.') }}
             {%- endif -%}
         {%- endif -%}
     {%- endif -%}

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.contract import ENTITIES, FILE_SUFFIXES, Column, Entity
+from orchestration.resources import rows_relation
 
 # A long free-text field is not a broken row; DuckDB's default limit (2 MB a line) would
 # reject the whole file.
@@ -468,11 +469,15 @@ def _stage_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             except UnicodeDecodeError as error:
                 reason = f"not UTF-8 text (byte {error.start + 1} of the line)"
                 malformed.append((number, reason, line.decode("utf-8", errors="replace")))
-    con.execute("create or replace temp table _json_lines (_line_number bigint, line varchar)")
-    if lines:
-        con.executemany("insert into _json_lines values (?, ?)", lines)
+    with rows_relation(con, "_json_lines_read", ["_line_number", "line"], lines) as read:
+        con.execute(
+            "create or replace temp table _json_lines as select cast(_line_number as bigint)"
+            f" as _line_number, cast(line as varchar) as line from {read}"
+        )
     if malformed:
-        con.executemany("insert into _file_malformed values (?, ?, ?)", malformed)
+        columns = ["_line_number", "reason", "line"]
+        with rows_relation(con, "_json_lines_malformed", columns, malformed) as rejected:
+            con.execute(f"insert into _file_malformed select * from {rejected}")
 
 
 def _append_staged_file(

@@ -93,11 +93,13 @@ def build_publish_assets(gated_keys: Iterable[dg.AssetKey]) -> list[dg.AssetsDef
                         f"{destination.name}: {len(report.failed)} rows refused, sent again next "
                         f"run, e.g. {examples}"
                     )
-                if report.failed and not (report.upserts or report.deletes):
-                    # Down, or refusing everything (a revoked token): not a partial refusal.
+                if report.refused_batches:
+                    # The destination refused whole batches (a revoked token, a wrong address),
+                    # unlike rows it refuses one by one (an invalid e-mail), which wait alone.
                     problems.append(
-                        f"destination {destination.name} refused every row it was sent"
-                        f" ({len(report.failed)}), e.g. {examples}; they are sent again next run"
+                        f"destination {destination.name} refused {len(report.refused_batches)}"
+                        f" whole batches ({len(report.failed)} rows, sent again next run):"
+                        f" {report.refused_batches[0]}"
                     )
         if problems:
             # Sales are told of new SQLs only once the list reached every destination.

@@ -130,7 +130,7 @@ def _destination(index: int, raw: Any, problems: list[str]) -> Destination | Non
         problems.append(f"{where}: mode must be upsert or mirror, got {mode!r}")
     if kind == "postgres" and "table" in raw and not TABLE_PATTERN.match(str(raw["table"])):
         problems.append(f"{where}: table must be schema.table in lowercase, got {raw['table']!r}")
-    if mode == "mirror" and kind == "http" and "delete_url" not in raw:
+    if mode == "mirror" and kind == "http" and not raw.get("delete_url"):
         problems.append(f"{where}: mirror mode needs delete_url")
     for key in ("batch_size", "max_attempts"):
         if key in raw and (
@@ -142,13 +142,19 @@ def _destination(index: int, raw: Any, problems: list[str]) -> Destination | Non
             not isinstance(raw[key], int | float) or isinstance(raw[key], bool) or raw[key] <= 0
         ):
             problems.append(f"{where}: {key} must be a number > 0")
+    # Optional keys may be null (not set); required ones may not.
+    optional = {"delete_url", "token_env"}
     for key in ("url", "delete_url"):
         if key in raw and not (
-            isinstance(raw[key], str) and raw[key].startswith(("http://", "https://"))
+            (raw[key] is None and key in optional)
+            or (isinstance(raw[key], str) and raw[key].lower().startswith(("http://", "https://")))
         ):
             problems.append(f"{where}: {key} must be an http:// or https:// address")
     for key in ("path", "table", "dsn_env", "token_env"):
-        if key in raw and not (isinstance(raw[key], str) and raw[key].strip()):
+        if key in raw and not (
+            (raw[key] is None and key in optional)
+            or (isinstance(raw[key], str) and raw[key].strip())
+        ):
             problems.append(f"{where}: {key} must be a non-empty text")
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):

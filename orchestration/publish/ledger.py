@@ -10,12 +10,11 @@ batch id; destinations apply a batch id at most once, so nothing is sent twice o
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
-import pandas as pd
+
+from orchestration.resources import rows_relation
 
 LEDGER_DDL = """
 create schema if not exists publish;
@@ -56,20 +55,6 @@ class Change:
     operation: str  # upsert | delete
     row_hash: str | None = None
     payload: dict | None = None
-
-
-@contextmanager
-def rows_relation(
-    con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str], rows: Sequence[Sequence]
-) -> Iterator[str]:
-    """Python rows as the relation ``name`` for the statements of the block: one statement
-    writes them all, where executemany costs DuckDB about 2 ms a row (15 s for the first sync
-    of a million leads' SQL list)."""
-    con.register(name, pd.DataFrame(list(rows), columns=list(columns)))
-    try:
-        yield name
-    finally:
-        con.unregister(name)
 
 
 def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
@@ -162,8 +147,8 @@ def pending_batches(
 def erased_in_sent_batches(
     con: duckdb.DuckDBPyConnection, destination: str
 ) -> dict[str, tuple[set[str], list[Change]]]:
-    """The delivered batches that hold erased leads: per batch, those leads and every change of
-    the batch as the ledger keeps it (erasure blanked their payloads)."""
+    """The batches that hold erased leads: per batch, those leads and the changes it delivered
+    as the ledger keeps them (erasure blanked their payloads)."""
     erased_table = con.execute(
         "select count(*) from duckdb_tables() where schema_name = 'raw'"
         " and table_name = 'erased_leads'"
@@ -172,10 +157,10 @@ def erased_in_sent_batches(
         return {}
     rows = con.execute(
         """
-        select batch_id, lead_id, operation, row_hash, payload,
+        select batch_id, lead_id, operation, row_hash, payload, status = 'sent' as was_sent,
             lead_id in (select lead_id from raw.erased_leads) as is_erased
         from publish.sync_ledger
-        where destination = ? and status = 'sent' and batch_id in (
+        where destination = ? and batch_id in (
             select batch_id from publish.sync_ledger
             where destination = ? and lead_id in (select lead_id from raw.erased_leads)
         )
@@ -184,14 +169,34 @@ def erased_in_sent_batches(
         [destination, destination],
     ).fetchall()
     batches: dict[str, tuple[set[str], list[Change]]] = {}
-    for batch_id, lead_id, operation, row_hash, payload, is_erased in rows:
+    for batch_id, lead_id, operation, row_hash, payload, was_sent, is_erased in rows:
         erased, changes = batches.setdefault(batch_id, (set(), []))
         if is_erased:
             erased.add(lead_id)
-        changes.append(
-            Change(lead_id, operation, row_hash, json.loads(payload) if payload else None)
-        )
+        if was_sent:  # a row not sent (erased before it was confirmed) is left out
+            changes.append(
+                Change(lead_id, operation, row_hash, json.loads(payload) if payload else None)
+            )
     return batches
+
+
+def replace_erased(
+    con: duckdb.DuckDBPyConnection,
+    destination: str,
+    batch_id: str,
+    leads: list[str],
+    deletes_batch_id: str | None,
+) -> None:
+    """Mark the rows of erased leads in a resumed batch as not sent: status ``erased``, with the
+    batch that deletes them (if the destination takes deletes)."""
+    deleted = f"deleted in {deletes_batch_id}" if deletes_batch_id else "the destination takes none"
+    note = f"erased before the batch was confirmed; {deleted}"
+    with rows_relation(con, "erased_rows", ["lead_id"], [(lead,) for lead in leads]) as erased:
+        con.execute(
+            "update publish.sync_ledger set status = 'erased', error = ? where destination = ?"
+            f" and batch_id = ? and lead_id in (select lead_id from {erased})",
+            [note, destination, batch_id],
+        )
 
 
 def record(

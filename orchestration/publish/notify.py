@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 
 from orchestration.publish.config import Notifications
-from orchestration.publish.ledger import rows_relation
 from orchestration.publish.senders import PublishError, post_json
 from orchestration.publish.sync import publish_rows
+from orchestration.resources import rows_relation
 
 NOTIFICATIONS_DDL = """
 create schema if not exists publish;

@@ -71,6 +71,9 @@ class DeliveryUnknown(PublishError):
 class Sender(Protocol):
     batch_size: int | None
     can_delete: bool
+    # Why whole batches were refused (a revoked token, a wrong address): the destination, not a
+    # row, is at fault.
+    refused_batches: list[str]
 
     def apply(self, batch_id: str, changes: list[Change]) -> dict[str, str]: ...
 
@@ -94,6 +97,7 @@ class FileSender:
 
     batch_size = None  # one batch per sync
     can_delete = True
+    refused_batches: list[str] = []  # noqa: RUF012 (never appended to)
 
     def __init__(self, destination: Destination, base_dir: Path):
         path = Path(destination.options["path"]).expanduser()
@@ -151,12 +155,15 @@ class FileSender:
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         _fsync_dir(staging)
         if replace:
-            # Swapped by renames, so that no reader sees a half-written batch.
-            previous = self.outbox / f".{batch_id}.previous"
-            shutil.rmtree(previous, ignore_errors=True)
-            os.rename(final, previous)
-            os.rename(staging, final)
-            shutil.rmtree(previous)
+            # Each file replaced on its own (atomic), the manifest last; a batch a reader took
+            # away meanwhile stays away.
+            try:
+                for name in ("rows.csv", "rows.parquet", "manifest.json"):
+                    os.replace(staging / name, final / name)
+                _fsync_dir(final)
+            except FileNotFoundError:
+                pass
+            shutil.rmtree(staging, ignore_errors=True)
         else:
             os.rename(staging, final)
         _fsync_dir(self.outbox)
@@ -206,6 +213,7 @@ class PostgresSender:
 
     batch_size = 1000
     can_delete = True
+    refused_batches: list[str] = []  # noqa: RUF012 (never appended to)
 
     def __init__(self, destination: Destination):
         import psycopg
@@ -307,6 +315,7 @@ class HttpSender:
         self.url = options["url"]
         self.delete_url = options.get("delete_url")
         self.can_delete = self.delete_url is not None
+        self.refused_batches: list[str] = []
         self.token = destination.secret("token_env")
         if options.get("token_env") and not self.token:
             raise PublishError(
@@ -349,6 +358,7 @@ class HttpSender:
         except DeliveryUnknown:
             raise
         except PublishError as error:  # refused (4xx): the same request would fail again
+            self.refused_batches.append(str(error))
             return {c.lead_id: str(error) for c in changes}
         return {
             str(item.get("id")): str(item.get("message", "rejected"))

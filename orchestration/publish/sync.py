@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from orchestration.publish import ledger
 from orchestration.publish.config import Destination
@@ -44,6 +46,7 @@ class SyncReport:
     unchanged: int = 0
     redacted_batches: int = 0
     resynced: bool = False
+    refused_batches: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
 
     def as_metadata(self) -> dict:
@@ -142,8 +145,10 @@ def sync_destination(
     sender = build_sender(destination, base_dir)  # checks the connection string is set
     try:
         report.resynced = ledger.retarget(con, destination.name, _target(destination, base_dir))
-        for batch_id, changes in ledger.pending_batches(con, destination.name):
-            _send(con, destination, sender, batch_id, _erasures_applied(changes, sender), report)
+        for number, (batch_id, changes) in enumerate(
+            ledger.pending_batches(con, destination.name), start=1
+        ):
+            _resume(con, destination, sender, run_id, number, batch_id, changes, report)
             report.resumed_batches += 1
         changes, report.unchanged = diff(con, destination, rows)
         size = sender.batch_size or max(len(changes), 1)
@@ -164,22 +169,31 @@ def sync_destination(
             ).items():
                 report.redacted_batches += sender.redact(batch_id, kept, erased)
     finally:
+        report.refused_batches = list(sender.refused_batches)
         sender.close()
     return report
 
 
-def _erasures_applied(changes: list[Change], sender) -> list[Change]:
-    """A pending batch as it can still be sent: an upsert of a lead erased since the batch was
-    planned has no payload left (erasure blanks the ledger too). The killed sync may have
-    delivered it, so it becomes a delete, or is dropped where the destination takes none."""
-    kept = []
-    for change in changes:
-        if change.operation == "upsert" and change.payload is None:
-            if not sender.can_delete:
-                continue
-            change = Change(change.lead_id, "delete")
-        kept.append(change)
-    return kept
+def _resume(
+    con, destination, sender, run_id: str, number: int, batch_id: str, changes, report
+) -> None:
+    """Send a batch a killed sync left pending, under its id. An upsert of a lead erased since it
+    was planned has no payload left (erasure blanks the ledger too) and is not sent again; the
+    killed sync may have delivered it, so the lead gets a delete in a batch of its own (under
+    the old id a destination that applied the batch would skip it), where the destination takes
+    deletes."""
+    erased = [c.lead_id for c in changes if c.operation == "upsert" and c.payload is None]
+    _send(
+        con, destination, sender, batch_id, [c for c in changes if c.lead_id not in erased], report
+    )
+    if not erased:
+        return
+    deletes = [Change(lead_id, "delete") for lead_id in erased] if sender.can_delete else []
+    deletes_id = f"{_batch_id(run_id, destination.name, number)}-erased"
+    ledger.replace_erased(con, destination.name, batch_id, erased, deletes_id if deletes else None)
+    if deletes:
+        ledger.plan(con, destination.name, run_id, [(deletes_id, deletes)])
+        _send(con, destination, sender, deletes_id, deletes, report)
 
 
 def _send(
@@ -196,8 +210,8 @@ def _send(
 
 def _target(destination: Destination, base_dir: Path) -> str:
     """What the destination writes to, as a fingerprint: its type, table, outbox folder or
-    addresses, and its database (the connection string's hash: it may hold a password). Not its
-    token or tuning: a new token reaches the same CRM."""
+    addresses, and its database. Not its token, password or tuning: a rotated secret reaches
+    the same table."""
     options = destination.options
     path = options.get("path")
     dsn = destination.secret("dsn_env")
@@ -205,11 +219,20 @@ def _target(destination: Destination, base_dir: Path) -> str:
         "type": destination.type,
         "path": str((base_dir / Path(path).expanduser()).resolve()) if path else None,
         "table": options.get("table"),
-        "database": hashlib.sha256(dsn.encode()).hexdigest() if dsn else None,
+        "database": _database(dsn) if dsn else None,
         "url": options.get("url"),
         "delete_url": options.get("delete_url"),
     }
     return hashlib.sha256(json.dumps(where, sort_keys=True).encode()).hexdigest()
+
+
+def _database(dsn: str) -> str:
+    """Which database a PostgreSQL connection string names: host, port and database name."""
+    try:
+        parts = conninfo_to_dict(dsn)
+    except psycopg.Error:
+        return hashlib.sha256(dsn.encode()).hexdigest()  # unreadable: the string itself
+    return "|".join(str(parts.get(key, "")) for key in ("host", "hostaddr", "port", "dbname"))
 
 
 def _batch_id(run_id: str, destination: str, number: int) -> str:

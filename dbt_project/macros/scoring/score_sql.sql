@@ -5,6 +5,12 @@
     or a CTE of the calling model) and a validated scoring configuration. -#}
 
 
+{#- Whether an event is activity, the lead's own engagement: not one of var
+    non_activity_event_types (a bounce, an unsubscribe). -#}
+{% macro is_activity_event(event_type) -%}
+    {{ event_type }} not in ('{{ var("non_activity_event_types") | join("', '") }}')
+{%- endmacro %}
+
 {#- Timing facts per lead and day from `lead_days` (as_of_date, lead_id, created_date) and the
     `events` before the end of that day. -#}
 {% macro activity_facts_sql(lead_days, events) %}
@@ -17,6 +23,7 @@ activity_dates as (
         cast(occurred_at as date) as activity_date,
         count(*) as events
     from {{ events }}
+    where {{ is_activity_event('event_type') }}
     group by lead_id, cast(occurred_at as date)
 
 ),

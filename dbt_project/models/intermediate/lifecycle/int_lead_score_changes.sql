@@ -1,5 +1,5 @@
 -- The lead-days whose score snapshot can change the lead's lifecycle stage: its first day, a day
--- the MQL or SQL thresholds it meets change, and the day an SQL reaches (or, active again,
+-- the MQL or SQL thresholds it meets change, and the day a lead reaches (or, active again,
 -- leaves) the inactivity limit. On other days the snapshot repeats what the day before meant for
 -- the stage, so the stage history reads these rows instead of every lead-day of the history.
 -- Incremental by day like the snapshots: a day is compared with the day before it.
@@ -75,7 +75,12 @@ final as (
         compared.previous_meets_mql is null
         or compared.meets_mql_thresholds != compared.previous_meets_mql
         or compared.meets_sql_threshold != compared.previous_meets_sql
-        or compared.days_since_last_activity = {{ inactive_days }}
+        -- Reaching the inactivity limit: on the day it is reached, or at once when the days
+        -- jump past it (activity redefined, the limit lowered).
+        or (
+            compared.days_since_last_activity >= {{ inactive_days }}
+            and compared.previous_days_since_activity < {{ inactive_days }}
+        )
         or (
             compared.previous_days_since_activity >= {{ inactive_days }}
             and compared.days_since_last_activity < compared.previous_days_since_activity

@@ -39,9 +39,7 @@ final as (
     from events
     where
         occurred_at < {{ as_of_end() }}
-        and event_type not in (
-            '{{ var("non_activity_event_types") | join("', '") }}'
-        )
+        and {{ is_activity_event('event_type') }}
     group by lead_id, cast(occurred_at as date)
 
 )
