@@ -132,6 +132,18 @@ def _publish():
     return event.materialization.metadata["destinations"].value
 
 
+def _kill_publish_at(failpoint: str) -> None:
+    """Run ``leadqual publish`` in a process of its own, killed at the failpoint."""
+    killed = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "publish"],
+        env={**os.environ, FAILPOINT_ENV: failpoint},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+
+
 def _assert_every_destination_holds(publishing: Publishing, leads: set[str]) -> None:
     assert set(publishing.postgres()) == leads
     assert set(publishing.crm.state.records) == leads
@@ -264,14 +276,7 @@ def test_a_killed_publish_resumes_without_sending_twice_or_losing_a_row(
     publishing, failpoint, moment
 ):
     listed = publishing.listed()
-    killed = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "publish"],
-        env={**os.environ, FAILPOINT_ENV: failpoint},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    _kill_publish_at(failpoint)
     pending = {
         row[0]
         for row in publishing.query(
@@ -428,14 +433,7 @@ def test_a_failing_destination_leaves_the_others_and_the_bi_release_their_run(
 def test_a_lead_erased_while_its_upsert_was_pending_is_deleted_not_sent_blank(
     publishing, failpoint
 ):
-    killed = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "publish"],
-        env={**os.environ, FAILPOINT_ENV: failpoint},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    _kill_publish_at(failpoint)
     lead = sorted(publishing.listed())[0]
     (publishing.landing / "privacy_requests" / "zz_erasure.jsonl").write_text(
         json.dumps(
