@@ -165,6 +165,16 @@ class QualityArea(dg.ConfigurableResource):
         return self.root / "alerts.jsonl"
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether ``schema.table`` exists in the connection's database (read-only connections
+    too): for tables a step creates on its first run."""
+    schema, _, name = table.partition(".")
+    return con.execute(
+        "select count(*) > 0 from duckdb_tables() where schema_name = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()[0][0]
+
+
 @contextmanager
 def rows_relation(
     con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str], rows: Sequence[Sequence]

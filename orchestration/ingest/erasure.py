@@ -19,6 +19,7 @@ import json
 import duckdb
 
 from orchestration.ingest.loader import literal
+from orchestration.resources import table_exists
 
 ERASED_DDL = """
 create schema if not exists raw;
@@ -142,11 +143,7 @@ def apply_erasure_requests(con: duckdb.DuckDBPyConnection) -> dict:
         ("publish.sync_ledger", "payload"),
         ("publish.sql_notifications", "message"),
     ):
-        exists = con.execute(
-            "select count(*) from duckdb_tables() where schema_name || '.' || table_name = ?",
-            [table],
-        ).fetchone()[0]
-        if exists:
+        if table_exists(con, table):
             redacted[table] = con.execute(
                 f"update {table} set {column} = null where {erased} and {column} is not null"
             ).fetchone()[0]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from orchestration.resources import rows_relation
+from orchestration.resources import rows_relation, table_exists
 
 LEDGER_DDL = """
 create schema if not exists publish;
@@ -83,10 +83,9 @@ def retarget(con: duckdb.DuckDBPyConnection, destination: str, target: str) -> b
 
 def has_ledger(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether a sync ever ran here: a dry run reads the ledger without creating it."""
-    return con.execute(
-        "select count(*) = 2 from information_schema.tables where table_schema = 'publish'"
-        " and table_name in ('sync_ledger', 'destination_rows')"
-    ).fetchall()[0][0]
+    return table_exists(con, "publish.sync_ledger") and table_exists(
+        con, "publish.destination_rows"
+    )
 
 
 def synced_hashes(con: duckdb.DuckDBPyConnection, destination: str) -> dict[str, str]:
@@ -149,11 +148,7 @@ def erased_in_sent_batches(
 ) -> dict[str, tuple[set[str], list[Change]]]:
     """The batches that hold erased leads: per batch, those leads and the changes it delivered
     as the ledger keeps them (erasure blanked their payloads)."""
-    erased_table = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'raw'"
-        " and table_name = 'erased_leads'"
-    ).fetchall()[0][0]
-    if not erased_table:
+    if not table_exists(con, "raw.erased_leads"):
         return {}
     rows = con.execute(
         """

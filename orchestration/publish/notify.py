@@ -127,15 +127,12 @@ def notify_new_sqls(
         [day],
     ).fetchall():
         write_digest(con, settings, other_day, base_dir, only_if_present=True)
+    status = "posted" if webhook else "not configured"
+    if failed:
+        status = f"failed, {len(failed)} not posted, retried next run"
     return {
         "new_sqls": len(new),
-        "webhook": (
-            "not configured"
-            if not webhook
-            else f"failed, {len(failed)} not posted, retried next run"
-            if failed
-            else "posted"
-        ),
+        "webhook": status,
         "failed": failed,
         "digest": str(digest) if digest else None,
     }

@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -73,7 +74,7 @@ class Sender(Protocol):
     can_delete: bool
     # Why whole batches were refused (a revoked token, a wrong address): the destination, not a
     # row, is at fault.
-    refused_batches: list[str]
+    refused_batches: Sequence[str]
 
     def apply(self, batch_id: str, changes: list[Change]) -> dict[str, str]: ...
 
@@ -97,7 +98,7 @@ class FileSender:
 
     batch_size = None  # one batch per sync
     can_delete = True
-    refused_batches: list[str] = []  # noqa: RUF012 (never appended to)
+    refused_batches: Sequence[str] = ()  # refuses no batch
 
     def __init__(self, destination: Destination, base_dir: Path):
         path = Path(destination.options["path"]).expanduser()
@@ -213,7 +214,7 @@ class PostgresSender:
 
     batch_size = 1000
     can_delete = True
-    refused_batches: list[str] = []  # noqa: RUF012 (never appended to)
+    refused_batches: Sequence[str] = ()  # refuses no batch
 
     def __init__(self, destination: Destination):
         import psycopg

@@ -154,11 +154,9 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         # dbt and this process share the machine's memory while dbt runs.
         return_freed_memory()
         args = ["build", "--vars", scoring_vars()]
-        invocation = dbt.cli(
-            [*args, "--full-refresh"] if config.full_refresh else args,
-            context=context,
-            raise_on_error=False,
-        )
+        if config.full_refresh:
+            args.append("--full-refresh")
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
         failed_tests = []
         for event in invocation.stream():
             if isinstance(event, dg.AssetCheckResult) and not event.passed:
