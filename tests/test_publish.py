@@ -74,9 +74,10 @@ class Publishing:
             ).fetchall()
         return {row[0]: row for row in rows}
 
-    def outbox_rows(self) -> list[dict]:
+    def outbox_rows(self, outbox: Path | None = None) -> list[dict]:
+        outbox = outbox or self.outbox
         rows = []
-        for folder in sorted(self.outbox.iterdir()) if self.outbox.exists() else []:
+        for folder in sorted(outbox.iterdir()) if outbox.exists() else []:
             with open(folder / "rows.csv", newline="") as handle:
                 rows += list(csv.DictReader(handle))
         return rows
@@ -452,6 +453,50 @@ def test_a_lead_erased_while_its_upsert_was_pending_is_deleted_not_sent_blank(
     assert [row["operation"] for row in publishing.outbox_rows() if row["lead_id"] == lead] == [
         "delete"
     ]
+
+
+@pytest.mark.parametrize(
+    ("failpoint", "killed_in"),
+    [
+        ("publish:planned", "outbox_test"),  # a mirror: planned, nothing sent
+        ("publish:planned:4", "outbox_upsert"),  # upsert mode; the mirrors had it already
+    ],
+)
+def test_a_lead_that_withdrew_consent_while_its_upsert_was_pending_is_not_delivered(
+    publishing, failpoint, killed_in
+):
+    _kill_publish_at(failpoint)
+    lead = sorted(publishing.listed())[0]
+    (publishing.landing / "privacy_requests" / "zz_withdrawal.jsonl").write_text(
+        json.dumps(
+            {
+                "request_type": "withdraw_consent",
+                "requested_at": "2026-06-30T12:00:00Z",
+                "lead_id": lead,
+            }
+        )
+        + "\n"
+    )
+
+    assert execute_daily_job().success
+
+    listed = publishing.listed()
+    assert lead not in listed
+    _assert_every_destination_holds(publishing, listed)
+    assert not [
+        row
+        for row in publishing.outbox_rows(publishing.outbox.parent / "upsert_outbox")
+        if row["lead_id"] == lead and row["operation"] == "upsert"
+    ], "the upsert outbox was sent a lead that withdrew consent"
+    statuses = publishing.query(
+        "select destination, status, error from publish.sync_ledger"
+        " where lead_id = ? and operation = 'upsert' and status != 'sent'",
+        [lead],
+    )
+    assert [(destination, status) for destination, status, _ in statuses] == [
+        (killed_in, "withdrawn")
+    ]
+    assert statuses[0][2].startswith("left the list before the batch was confirmed")
 
 
 def test_publishing_materialized_alone_refuses_to_run_without_its_gates(publishing):

@@ -175,23 +175,30 @@ def erased_in_sent_batches(
     return batches
 
 
-def replace_erased(
+def leave_out(
     con: duckdb.DuckDBPyConnection,
     destination: str,
+    run_id: str,
     batch_id: str,
-    leads: list[str],
-    deletes_batch_id: str | None,
+    notes: dict[str, tuple[str, str]],
+    deletes: tuple[str, list[Change]] | None,
 ) -> None:
-    """Mark the rows of erased leads in a resumed batch as not sent: status ``erased``, with the
-    batch that deletes them (if the destination takes deletes)."""
-    deleted = f"deleted in {deletes_batch_id}" if deletes_batch_id else "the destination takes none"
-    note = f"erased before the batch was confirmed; {deleted}"
-    with rows_relation(con, "erased_rows", ["lead_id"], [(lead,) for lead in leads]) as erased:
+    """Mark the upserts a resumed batch leaves out as not sent, each with its status
+    (``erased`` or ``withdrawn``) and a note on what becomes of it, and plan the batch that
+    deletes them, in one transaction: a kill before the resumed batch is recorded finds them
+    out of it and their deletes pending."""
+    rows = [(lead, status, note) for lead, (status, note) in sorted(notes.items())]
+    con.execute("begin transaction")
+    with rows_relation(con, "left_out_rows", ["lead_id", "status", "note"], rows) as left_out:
         con.execute(
-            "update publish.sync_ledger set status = 'erased', error = ? where destination = ?"
-            f" and batch_id = ? and lead_id in (select lead_id from {erased})",
-            [note, destination, batch_id],
+            "update publish.sync_ledger set status = left_out.status, error = left_out.note"
+            f" from {left_out} as left_out where sync_ledger.destination = ?"
+            " and sync_ledger.batch_id = ? and sync_ledger.lead_id = left_out.lead_id",
+            [destination, batch_id],
         )
+    if deletes:
+        plan(con, destination, run_id, [deletes])
+    con.execute("commit")
 
 
 def record(
@@ -207,7 +214,7 @@ def record(
     con.execute("begin transaction")
     con.execute(
         "update publish.sync_ledger set status = 'sent', finished_at = now() "
-        "where destination = ? and batch_id = ?",
+        "where destination = ? and batch_id = ? and status = 'pending'",
         [destination, batch_id],
     )
     if failed:

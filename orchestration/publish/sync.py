@@ -145,10 +145,11 @@ def sync_destination(
     sender = build_sender(destination, base_dir)  # checks the connection string is set
     try:
         report.resynced = ledger.retarget(con, destination.name, _target(destination, base_dir))
+        listed = {payload["lead_id"] for payload in rows}
         for number, (batch_id, changes) in enumerate(
             ledger.pending_batches(con, destination.name), start=1
         ):
-            _resume(con, destination, sender, run_id, number, batch_id, changes, report)
+            _resume(con, destination, sender, run_id, number, (batch_id, changes), listed, report)
             report.resumed_batches += 1
         changes, report.unchanged = diff(con, destination, rows)
         size = sender.batch_size or max(len(changes), 1)
@@ -175,24 +176,39 @@ def sync_destination(
 
 
 def _resume(
-    con, destination, sender, run_id: str, number: int, batch_id: str, changes, report
+    con, destination, sender, run_id: str, number: int, pending, listed: set[str], report
 ) -> None:
-    """Send a batch a killed sync left pending, under its id. An upsert of a lead erased since it
-    was planned has no payload left (erasure blanks the ledger too) and is not sent again; the
-    killed sync may have delivered it, so the lead gets a delete in a batch of its own (under
-    the old id a destination that applied the batch would skip it), where the destination takes
-    deletes."""
-    erased = [c.lead_id for c in changes if c.operation == "upsert" and c.payload is None]
-    _send(
-        con, destination, sender, batch_id, [c for c in changes if c.lead_id not in erased], report
-    )
-    if not erased:
-        return
-    deletes = [Change(lead_id, "delete") for lead_id in erased] if sender.can_delete else []
-    deletes_id = f"{_batch_id(run_id, destination.name, number)}-erased"
-    ledger.replace_erased(con, destination.name, batch_id, erased, deletes_id if deletes else None)
+    """Send a batch a killed sync left pending, under its id, without the upserts of leads that
+    left the list since it was planned: erased (erasure blanked the payload in the ledger too),
+    do_not_contact, consent withdrawn, or no longer SQL. Sent as planned, the batch would
+    deliver a lead sales must not call. The killed sync may have delivered them, so they get a
+    delete in a batch of their own (under the old id a destination that applied the batch would
+    skip it): erased leads wherever the destination takes deletes, the others in mirrors only,
+    as for any lead that leaves the list."""
+    batch_id, changes = pending
+    left = {
+        c.lead_id
+        for c in changes
+        if c.operation == "upsert" and (c.payload is None or c.lead_id not in listed)
+    }
+    erased = {c.lead_id for c in changes if c.lead_id in left and c.payload is None}
+    deletes_id = f"{_batch_id(run_id, destination.name, number)}-left"
+    deletes, notes = [], {}
+    for lead in sorted(left):
+        status, why = ("erased", "erased") if lead in erased else ("withdrawn", "left the list")
+        if not sender.can_delete:
+            outcome = "the destination takes no deletes"
+        elif lead in erased or destination.mirrors:
+            deletes.append(Change(lead, "delete"))
+            outcome = f"deleted in {deletes_id}"
+        else:
+            outcome = "kept where delivered (upsert mode)"
+        notes[lead] = (status, f"{why} before the batch was confirmed; {outcome}")
+    if left:
+        planned = (deletes_id, deletes) if deletes else None
+        ledger.leave_out(con, destination.name, run_id, batch_id, notes, planned)
+    _send(con, destination, sender, batch_id, [c for c in changes if c.lead_id not in left], report)
     if deletes:
-        ledger.plan(con, destination.name, run_id, [(deletes_id, deletes)])
         _send(con, destination, sender, deletes_id, deletes, report)
 
 
