@@ -20,18 +20,17 @@ def _frame(pipeline, sql: str) -> pd.DataFrame:
 
 
 def _raw_opportunity_outcomes(pipeline) -> pd.DataFrame:
-    """Per lead, from raw.opportunities alone: opened, and closed won / lost as of the day."""
+    """Per lead, from raw.opportunities alone: opened, and won / lost as of the day."""
     raw = _frame(pipeline, "select * from raw.opportunities")
     # The latest version: latest updated_at (missing counts as oldest), then file, then row.
     ordered = raw.sort_values(["updated_at", "_file_seq", "_row_number"], na_position="first")
     latest = ordered.groupby("opportunity_id").tail(1)
     latest = latest[latest["created_at"] < AS_OF_END]
-    latest = latest.assign(
-        closed=latest["closed_at"].notna() & (latest["closed_at"] < AS_OF_END),
-        won=latest["is_won"].fillna(False).astype(bool),
-    )
+    closed = latest["closed_at"].notna() & (latest["closed_at"] < AS_OF_END)
+    latest = latest.assign(closed=closed, won=closed & latest["is_won"].fillna(False).astype(bool))
     per_lead = latest.groupby("lead_id").agg(all_closed=("closed", "all"), any_won=("won", "any"))
-    per_lead["is_won"] = per_lead["all_closed"] & per_lead["any_won"]
+    # Won once any deal was won (a later opportunity does not undo it); lost once all closed.
+    per_lead["is_won"] = per_lead["any_won"]
     per_lead["is_lost"] = per_lead["all_closed"] & ~per_lead["any_won"]
     return per_lead
 

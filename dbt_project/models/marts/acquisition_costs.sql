@@ -2,7 +2,8 @@
 -- qualified lead (spend / SQLs of the leads created that month from that source) and customer
 -- acquisition cost (spend / their won deals), for the deals won through qualification (the
 -- lead was in the SQL stage before it won) and for all won deals. A source without spend that
--- month costs 0 per lead; a rate with nothing to divide by is null.
+-- month costs 0 per lead; a rate with nothing to divide by is null. Money is in the reporting
+-- currency (var reporting_currency, seeds/exchange_rates.csv).
 with
 
 funnel as (
@@ -11,10 +12,25 @@ funnel as (
 
 ),
 
+exchange_rates as (
+
+    select * from {{ ref('exchange_rates') }}
+
+),
+
+-- In the reporting currency; null for a currency without a rate (counted, not summed).
 spend as (
 
-    select * from {{ ref('stg_landing__marketing_spend') }}
-    where spend_date <= {{ as_of_date() }}
+    select
+        marketing_spend.spend_date,
+        marketing_spend.source,
+        marketing_spend.spend_amount * exchange_rates.rate_to_reporting_currency as spend_amount
+    from {{ ref('stg_landing__marketing_spend') }} as marketing_spend
+    left join exchange_rates
+        on
+            coalesce(marketing_spend.currency, '{{ var("reporting_currency") }}')
+            = exchange_rates.currency
+    where marketing_spend.spend_date <= {{ as_of_date() }}
 
 ),
 
@@ -23,7 +39,8 @@ monthly_spend as (
     select
         cast({{ dbt.date_trunc('month', 'spend_date') }} as date) as period_month,
         source,
-        {{ round_half_away('sum(spend_amount)', 2) }} as spend
+        {{ round_half_away('coalesce(sum(spend_amount), 0)', 2) }} as spend,
+        count(*) - count(spend_amount) as spend_rows_without_rate
     from spend
     group by cast({{ dbt.date_trunc('month', 'spend_date') }} as date), source
 
@@ -50,6 +67,7 @@ monthly as (
         coalesce(monthly_spend.period_month, monthly_leads.period_month) as period_month,
         coalesce(monthly_spend.source, monthly_leads.source) as source,
         coalesce(monthly_spend.spend, 0) as spend,
+        coalesce(monthly_spend.spend_rows_without_rate, 0) as spend_rows_without_rate,
         coalesce(monthly_leads.leads, 0) as leads,
         coalesce(monthly_leads.sqls, 0) as sqls,
         coalesce(monthly_leads.won, 0) as won,
@@ -68,6 +86,7 @@ final as (
         period_month,
         source,
         spend,
+        spend_rows_without_rate,
         leads,
         sqls,
         won,

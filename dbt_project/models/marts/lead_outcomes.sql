@@ -32,6 +32,12 @@ stage_history as (
 
 ),
 
+exchange_rates as (
+
+    select * from {{ ref('exchange_rates') }}
+
+),
+
 cycle_starts as (
 
     select
@@ -99,7 +105,8 @@ cycle_opportunities as (
         cycles.lead_cycle,
         opportunities.opportunity_id,
         opportunities.created_at,
-        opportunities.amount,
+        -- In the reporting currency; null for a currency without an exchange rate.
+        opportunities.amount * exchange_rates.rate_to_reporting_currency as amount,
         -- A close after the as-of day is not known yet on that day.
         case
             when opportunities.closed_at < {{ as_of_end() }} then opportunities.closed_at
@@ -114,23 +121,42 @@ cycle_opportunities as (
             cycles.lead_id = opportunities.lead_id
             and cycles.started_at <= opportunities.created_at
             and (cycles.ended_at is null or cycles.ended_at > opportunities.created_at)
+    left join exchange_rates
+        on
+            coalesce(opportunities.currency, '{{ var("reporting_currency") }}')
+            = exchange_rates.currency
 
 ),
 
+-- A cycle is won when one of its opportunities is (at its first won close, with the won
+-- amount), lost once all are closed and none won.
 opportunity_summary as (
 
     select
         lead_id,
         lead_cycle,
-        count(*) as opportunities,
-        min(opportunity_id) as opportunity_id,
-        min(created_at) as opportunity_created_at,
-        case when count(*) = count(closed_at) then max(closed_at) end as opportunity_closed_at,
-        max(case when is_won then 1 else 0 end) = 1 as is_won,
-        sum(amount) as opportunity_amount,
-        max(lost_reason) as lost_reason
-    from cycle_opportunities
-    group by lead_id, lead_cycle
+        opportunities,
+        opportunity_id,
+        opportunity_created_at,
+        coalesce(first_won_at, last_closed_at) as opportunity_closed_at,
+        first_won_at is not null as is_won,
+        case when first_won_at is not null then won_amount else amount end as opportunity_amount,
+        case when first_won_at is null then lost_reason end as lost_reason
+    from (
+        select
+            lead_id,
+            lead_cycle,
+            count(*) as opportunities,
+            min(opportunity_id) as opportunity_id,
+            min(created_at) as opportunity_created_at,
+            min(case when is_won then closed_at end) as first_won_at,
+            case when count(*) = count(closed_at) then max(closed_at) end as last_closed_at,
+            sum(case when is_won then amount end) as won_amount,
+            sum(amount) as amount,
+            max(lost_reason) as lost_reason
+        from cycle_opportunities
+        group by lead_id, lead_cycle
+    ) as summed
 
 ),
 

@@ -1,7 +1,8 @@
--- Speed to lead per month and source: hours from MQL to the first sales action (an assessment
--- or an opportunity) and from the SQL stage to the next one, and how many breached the SLA (var
--- speed_to_lead_sla_hours): no action within the SLA, including leads still waiting past it. A
--- lead sales opened an opportunity for without qualifying it first has no SQL stage to wait in.
+-- Speed to lead per month and source: hours from the MQL stage to the first sales action (an
+-- assessment or an opportunity) and from the SQL stage to the next one, and how many breached
+-- the SLA (var speed_to_lead_sla_hours): no action within the SLA, including leads still waiting
+-- past it. A lead that went straight to SQL has no MQL stage to wait in, and one sales opened
+-- an opportunity for without qualifying it first has no SQL stage to wait in.
 {%- set sla_hours = var('speed_to_lead_sla_hours') %}
 
 with
@@ -14,7 +15,7 @@ funnel as (
 
 waits as (
 
-    {%- for stage, started_at in [('mql', 'mql_at'), ('sql', 'sql_stage_at')] %}
+    {%- for stage, started_at in [('mql', 'mql_stage_at'), ('sql', 'sql_stage_at')] %}
     {% if not loop.first %}union all{% endif %}
     select
         '{{ stage }}' as starting_stage,

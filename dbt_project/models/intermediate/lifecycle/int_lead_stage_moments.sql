@@ -6,9 +6,10 @@
 -- joins below and the history's window over their result did not fit in 2 GB of DuckDB memory
 -- together at 2,000,000 leads.
 --
--- Stage at a moment, first match wins:
---   won / lost    every opportunity of the lead is closed (won if any was won)
---   opportunity   an opportunity is open
+-- Stage at a moment, first match wins; a moment knows only the opportunities opened by then:
+--   won           one of them was won (final: a later opportunity does not undo it)
+--   opportunity   one of them is open
+--   lost          every one of them is closed, none won
 --   disqualified  sales' latest verdict is rejected
 --   recycled      sales' latest verdict is recycle, in the current MQL cycle (a new cycle
 --                 starting after the verdict makes the lead an MQL again)
@@ -91,30 +92,33 @@ all_assessments as (
 
 ),
 
+-- As known on the as-of day: a close after it is not known yet.
 opportunities as (
 
-    select * from {{ ref('stg_landing__opportunities') }}
+    select
+        lead_id,
+        created_at as opened_at,
+        case when closed_at < {{ as_of_end() }} then closed_at end as closed_at,
+        is_won and closed_at < {{ as_of_end() }} as is_won
+    from {{ ref('stg_landing__opportunities') }}
     where created_at < {{ as_of_end() }}
 
 ),
 
+-- What the fingerprint compares of a lead's opportunities: a new one, a close, a win, and the
+-- first and last dates (an edited date of a middle one of three or more goes unnoticed until
+-- another input changes or --full-refresh).
 lead_opportunities as (
 
     select
         lead_id,
-        min(created_at) as opened_at,
-        case
-            when count(*) = count(closed_at) then max(closed_at)
-        end as closed_at,
-        max(case when is_won then 1 else 0 end) = 1 as is_won
-    from (
-        select
-            lead_id,
-            created_at,
-            is_won,
-            case when closed_at < {{ as_of_end() }} then closed_at end as closed_at
-        from opportunities
-    ) as known_opportunities
+        count(*) as opportunities,
+        count(closed_at) as closed_opportunities,
+        min(opened_at) as first_opened_at,
+        max(opened_at) as last_opened_at,
+        max(closed_at) as last_closed_at,
+        min(case when is_won then closed_at end) as first_won_at
+    from opportunities
     group by lead_id
 
 ),
@@ -142,9 +146,12 @@ lead_inputs as (
             'known_leads.created_at',
             'nurture_reached',
             'lead_assessments.assessments',
-            'lead_opportunities.opened_at',
-            'lead_opportunities.closed_at',
-            'lead_opportunities.is_won',
+            'lead_opportunities.opportunities',
+            'lead_opportunities.closed_opportunities',
+            'lead_opportunities.first_opened_at',
+            'lead_opportunities.last_opened_at',
+            'lead_opportunities.last_closed_at',
+            'lead_opportunities.first_won_at',
             "'" ~ stage_thresholds | join(',') ~ "'"
         ], null_text='~')) }} as inputs_fingerprint
     from (
@@ -392,12 +399,12 @@ moments as (
     select
         lead_id,
         opened_at
-    from lead_opportunities
+    from opportunities
     union
     select
         lead_id,
         closed_at
-    from lead_opportunities
+    from opportunities
     where closed_at is not null
 
 ),
@@ -446,6 +453,37 @@ moment_snapshots as (
 
 ),
 
+-- The opportunities each moment knows: opened by then, and which of them are open or won.
+opportunity_states as (
+
+    select
+        known_moments.lead_id,
+        known_moments.moment_at,
+        count(
+            case
+                when
+                    opportunities.closed_at is null
+                    or opportunities.closed_at > known_moments.moment_at
+                    then 1
+            end
+        ) as open_opportunities,
+        count(
+            case
+                when
+                    opportunities.is_won
+                    and opportunities.closed_at <= known_moments.moment_at
+                    then 1
+            end
+        ) as won_opportunities
+    from known_moments
+    inner join opportunities
+        on
+            known_moments.lead_id = opportunities.lead_id
+            and known_moments.moment_at >= opportunities.opened_at
+    group by known_moments.lead_id, known_moments.moment_at
+
+),
+
 latest_assessments as (
 
     select
@@ -490,9 +528,9 @@ moment_facts as (
         latest_assessments.criteria_total,
         coalesce(latest_assessments.is_sales_qualified, false)
         and sql_ready.first_sql_score_date <= known_moments.snapshot_date as is_sales_qualified,
-        lead_opportunities.opened_at <= known_moments.moment_at as has_opportunity,
-        lead_opportunities.closed_at <= known_moments.moment_at as is_closed,
-        lead_opportunities.is_won
+        opportunity_states.lead_id is not null as has_opportunity,
+        coalesce(opportunity_states.open_opportunities > 0, false) as has_open_opportunity,
+        coalesce(opportunity_states.won_opportunities > 0, false) as has_won_opportunity
     from known_moments
     left join moment_snapshots
         on
@@ -512,8 +550,10 @@ moment_facts as (
             and latest_assessments.recency_rank = 1
     left join sql_ready
         on latest_assessments.assessment_id = sql_ready.assessment_id
-    left join lead_opportunities
-        on known_moments.lead_id = lead_opportunities.lead_id
+    left join opportunity_states
+        on
+            known_moments.lead_id = opportunity_states.lead_id
+            and known_moments.moment_at = opportunity_states.moment_at
     left join nurture_timeouts
         on known_moments.lead_id = nurture_timeouts.lead_id
 
@@ -525,9 +565,9 @@ ruled as (
     select
         *,
         case
-            when is_closed and is_won then 'won'
-            when is_closed then 'lost'
-            when has_opportunity then 'opportunity'
+            when has_won_opportunity then 'won'
+            when has_open_opportunity then 'opportunity'
+            when has_opportunity then 'lost'
             when verdict = 'rejected' then 'disqualified'
             when
                 verdict = 'recycle'

@@ -3,9 +3,12 @@
 -- that went straight to SQL, or that sales opened an opportunity for, has passed MQL then too).
 -- sql_stage_at is when the lead was first in the SQL stage itself (null for a lead sales opened
 -- an opportunity for without qualifying it first): what SQL-to-close, speed to lead from SQL and
--- won-through-qualification measure from. A sales action is an assessment or an opportunity
--- opened; speed to lead measures the first one at or after MQL, and the first one after the
--- SQL stage began (the assessment that qualified the lead is not an action after it).
+-- won-through-qualification measure from; mql_stage_at likewise for the MQL stage (null for a
+-- lead that passed MQL only by reaching a later stage). A sales action is an assessment or an
+-- opportunity opened; speed to lead measures the first one at or after the MQL stage began, and
+-- the first one after the SQL stage began (the assessment that qualified the lead is not an
+-- action after it). Measured from mql_at instead, a lead that went straight to SQL would wait 0
+-- hours for the very action that moved it.
 with
 
 leads as (
@@ -56,6 +59,7 @@ milestones as (
                 when lifecycle_stage in ('sql', 'opportunity', 'won', 'lost') then entered_at
             end
         ) as sql_at,
+        min(case when lifecycle_stage = 'mql' then entered_at end) as mql_stage_at,
         min(case when lifecycle_stage = 'sql' then entered_at end) as sql_stage_at,
         min(
             case when lifecycle_stage in ('opportunity', 'won', 'lost') then entered_at end
@@ -93,8 +97,11 @@ first_sales_actions as (
     select
         milestones.lead_id,
         min(
-            case when sales_actions.action_at >= milestones.mql_at then sales_actions.action_at end
-        ) as first_action_after_mql_at,
+            case
+                when sales_actions.action_at >= milestones.mql_stage_at
+                    then sales_actions.action_at
+            end
+        ) as first_action_after_mql_stage_at,
         min(
             case
                 when sales_actions.action_at > milestones.sql_stage_at
@@ -126,6 +133,7 @@ final as (
         coalesce(accounts.country_code, leads.country_code, 'unknown') as country_code,
         leads.created_at,
         milestones.mql_at,
+        milestones.mql_stage_at,
         milestones.sql_at,
         milestones.sql_stage_at,
         milestones.opportunity_at,
@@ -134,7 +142,7 @@ final as (
         milestones.lost_at is not null and milestones.won_at is null as is_lost,
         coalesce(milestones.mql_cycles, 0) as mql_cycles,
         coalesce(milestones.latest_mql_cycle, 0) as latest_mql_cycle,
-        first_sales_actions.first_action_after_mql_at,
+        first_sales_actions.first_action_after_mql_stage_at,
         first_sales_actions.first_action_after_sql_stage_at
     from leads
     left join accounts

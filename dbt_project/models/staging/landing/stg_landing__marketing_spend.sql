@@ -10,8 +10,10 @@ versions as (
 
     select
         *,
+        -- Keyed by the source as reported: a correction spelled Paid_Social replaces
+        -- paid_social rather than adding to it.
         {{ latest_version_rank(
-            ['spend_date', 'source', 'campaign'], has_updated_at=false
+            ['spend_date', 'lower(source)', 'campaign'], has_updated_at=false
         ) }} as version_rank
     from source
 
