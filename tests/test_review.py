@@ -9,6 +9,7 @@ figure the report leads with is recomputed here from the per-cycle scores with p
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -132,6 +133,12 @@ def test_the_review_writes_a_report_a_candidate_and_warehouse_tables(reviewed):
     )
     n = dict(zip(splits["split"], splits["n"], strict=True))
     assert 0.2 < n["holdout"] / (n["holdout"] + n["training"]) < 0.4  # holdout_percent 30
+    sides = _query(
+        warehouse,
+        "select account_id, count(distinct split) as sides from review.review_decisions"
+        " where account_id is not null group by 1",
+    )
+    assert len(sides) > 100 and (sides["sides"] == 1).all()  # no account on both sides
 
 
 def test_the_calibrated_candidate_beats_the_live_rules_on_held_out_cycles(reviewed):
@@ -237,17 +244,23 @@ def test_deciles_and_threshold_sweep_match_the_scores(reviewed):
 def test_backtest_scores_are_the_point_in_time_scores(reviewed):
     """The live rules' backtest score of a cycle is the score the daily job kept for its lead at
     the end of the decision day (for leads and accounts never changed since), no event after
-    that day counts, and a lead changed later is scored with the version it had then."""
+    that day counts, and a lead changed later is scored with the version it had then.
+
+    The sample warehouse was built in one run, which scores every past day with the as-of day's
+    profile, company age included; the review ages a company as of the decision day, as the
+    daily run of that day did. So the scores are compared in the as-of day's year."""
     warehouse, _, _ = reviewed
     compared = _query(
         warehouse,
-        """
+        f"""
         select review.combined_score as backtest, snapshot.combined_score as snapshot
         from review.review_scores as review
         inner join marts.lead_score_snapshots as snapshot
             on review.lead_id = snapshot.lead_id and review.decision_date = snapshot.as_of_date
         inner join staging.stg_landing__leads as leads on review.lead_id = leads.lead_id
         where review.scoring_config = 'live'
+            and year(review.decision_date) = year(snapshot.as_of_date)
+            and year(review.decision_date) = {END_DATE.year}
             and review.lead_id not in (
                 select lead_id from staging.stg_landing__lead_versions where version_number > 1
             )
@@ -259,6 +272,21 @@ def test_backtest_scores_are_the_point_in_time_scores(reviewed):
     )
     assert len(compared) > 1000
     assert (compared["backtest"] == compared["snapshot"]).all()
+    ages = _query(
+        warehouse,
+        f"""
+        select count(*) as profiles, count(*) filter (
+            where profiles.company_age_years
+                != year(profiles.profile_date) - accounts.founded_year
+        ) as misaged
+        from review.review_lead_profiles as profiles
+        inner join staging.stg_landing__leads as leads on profiles.lead_id = leads.lead_id
+        inner join staging.stg_landing__accounts as accounts
+            on leads.account_id = accounts.account_id
+        where year(profiles.profile_date) < {END_DATE.year}
+        """,
+    )
+    assert ages["profiles"][0] > 0 and ages["misaged"][0] == 0  # aged as of the decision day
     promoted = _query(
         warehouse,
         """
@@ -392,4 +420,33 @@ def test_a_warehouse_without_old_enough_cycles_gets_a_clear_error(
     err = capsys.readouterr().err
     assert code == 1
     assert "no lead cycle is old enough to review" in err and "Traceback" not in err
+    assert not (tmp_path / "review").exists()  # nothing half-written
+
+
+def test_a_review_after_the_warehouse_day_or_without_conversions_is_refused(
+    pipeline, tmp_path, capsys, monkeypatch
+):
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(pipeline.warehouse, warehouse)
+    for name in (WAREHOUSE_ENV, AS_OF_DATE_ENV):  # the flags set them; restored afterwards
+        monkeypatch.setenv(name, "")
+    monkeypatch.setenv(REVIEW_DIR_ENV, str(tmp_path / "review"))
+    later = (END_DATE + timedelta(days=1)).isoformat()
+
+    # The days after the warehouse's would count as cycles nobody converted.
+    assert main(["review", "--warehouse", str(warehouse), "--as-of", later]) == 1
+    err = capsys.readouterr().err
+    assert f"holds scores and outcomes up to {END_DATE}" in err and "Traceback" not in err
+
+    # No sales feedback yet: a candidate fitted to no conversion would qualify every lead.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update marts.lead_outcomes set has_opportunity = false, is_won = false,"
+            " opportunities = 0"
+        )
+    day = END_DATE.isoformat()
+    assert main(["review", "--warehouse", str(warehouse), "--as-of", day]) == 1
+    err = capsys.readouterr().err
+    assert "only 0 of" in err and "training lead cycles converted" in err
+    assert "Traceback" not in err
     assert not (tmp_path / "review").exists()  # nothing half-written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +145,58 @@ def test_evidence_becomes_a_valid_rules_file(tmp_path):
     assert not any("'rare'" in rule.source_condition for rule in config.rules)
     # Engagement stays a 0-100 score.
     assert config.dimension_caps["behavioural"] + config.dimension_caps["timing"] <= 100
+
+
+def test_unusable_evidence_is_noted_and_left_out_not_a_failed_review(tmp_path):
+    live = load_scoring_config(DEFAULT_RULES_PATH)
+    zero = next(rule for rule in live.rules if rule.id == "webinar_attended")
+    live = dataclasses.replace(
+        live,
+        rules=tuple(dataclasses.replace(r, points=0) if r is zero else r for r in live.rules),
+    )
+    attributes = _attribute_evidence(
+        [
+            # A header "Lead Origin" lands as this name: no rule can name it.
+            {
+                "attribute": "lead_attribute__lead origin",
+                "value_text": "web",
+                "suggested_points": 9,
+            },
+            # Slugs to firmographic_cap, the ledger's own entry for the dimension's cap.
+            {
+                "attribute": "account_attribute__firmographic",
+                "attribute_entity": "account",
+                "value_text": "cap",
+                "suggested_points": 5,
+            },
+        ]
+    )
+
+    candidate = draft_candidate(live, _rule_evidence(live), attributes, SETTINGS)
+
+    notes = {(c["rule_id"], c["attribute"]): c["note"] for c in candidate.changes}
+    assert notes[("webinar_attended", None)] == "kept (0 points live)"
+    assert notes[(None, "lead_attribute__lead origin")].startswith(
+        "left out: no rule can name 'lead_attribute__lead origin'"
+    )
+    ids = {rule.id for rule in candidate.rules}
+    assert "firmographic_cap" not in ids and "firmographic_cap_2" in ids
+    assert not any("lead origin" in rule.condition for rule in candidate.rules)
+    load_scoring_config(_written(tmp_path, candidate))  # the file stays valid
+
+
+def test_engagement_caps_never_cut_a_single_calibrated_rule():
+    live = load_scoring_config(DEFAULT_RULES_PATH)
+    evidence = _rule_evidence(live, active_last_7_days=(21, True, 900))
+
+    candidate = draft_candidate(live, evidence, _attribute_evidence([]), SETTINGS)
+
+    caps = candidate.dimension_caps
+    assert caps["behavioural"] + caps["timing"] == 100
+    for rule in candidate.rules:
+        if rule.dimension in ("behavioural", "timing") and rule.points > 0:
+            gives = rule.cap if rule.cap is not None else rule.points
+            assert gives <= caps[rule.dimension], rule.id
 
 
 def test_thresholds_keep_the_live_shares_of_grades_and_mqls():

@@ -34,10 +34,13 @@ from orchestration.scoring.rules import (
     ENGAGEMENT_MAX,
     FIT_GRADE_KEYS,
     GRADES,
+    LEDGER_ENTRY_IDS,
     NEGATIVE_SECTION,
+    PROFILE,
     SECTIONS,
     ScoringConfig,
     ScoringRule,
+    check_condition,
 )
 
 # Attributes of the account describe its money and growth (firmographic); the others describe
@@ -92,7 +95,7 @@ def draft_candidate(
             rules.append(candidate_rule)
 
     covered = {column for rule in live.rules for column in rule.columns}
-    taken = {rule.id for rule in rules}
+    taken = {rule.id for rule in rules} | LEDGER_ENTRY_IDS
     supported = attribute_evidence[
         attribute_evidence["is_supported"] & ~attribute_evidence["attribute"].isin(covered)
     ]
@@ -110,7 +113,14 @@ def draft_candidate(
             "conversion_rate": row.conversion_rate,
             "note": "no effect (0 points)" if points == 0 else "new rule",
         }
-        if points != 0:
+        condition = _attribute_condition(row)
+        problems = check_condition(condition, PROFILE).problems
+        if points != 0 and problems:
+            # A custom attribute whose name is no snake_case identifier (a header such as
+            # "Lead Origin") cannot be named in a rule: one such name must not stop the review.
+            change["candidate_points"] = None
+            change["note"] = f"left out: no rule can name {row.attribute!r} ({problems[0]})"
+        elif points != 0:
             rule_id = _unique_id(_slug(f"{_attribute_name(row.attribute)}_{label}"), taken)
             change["rule_id"] = rule_id
             dimension = (
@@ -125,7 +135,7 @@ def draft_candidate(
                     description=f"{_attribute_label(row.attribute)} is {label}",
                     section=dimension if points > 0 else NEGATIVE_SECTION,
                     dimension=dimension,
-                    condition=_attribute_condition(row),
+                    condition=condition,
                     points=points,
                     note=f"{int(row.cycles)} cycles, {row.conversion_rate:.1%} converted",
                     allow_negative_total=points < 0,
@@ -266,6 +276,10 @@ def _recalibrated(
         allow_negative_total=rule.allow_negative_total,
         is_behavioural=behavioural,
     )
+    if rule.points == 0:
+        base.note = "kept: worth 0 points live, so its effect has no points to scale"
+        change["note"] = "kept (0 points live)"
+        return base, change
     if row is None or not bool(row.is_supported) or pd.isna(row.suggested_points):
         cycles = 0 if row is None else int(row.cycles_with)
         base.note = (
@@ -297,17 +311,28 @@ def _recalibrated(
 
 def _engagement_caps(rules: list[CandidateRule]) -> dict[str, int | None]:
     """No caps on fit (points add up as evidence); behavioural and timing caps at the most their
-    positive rules can give, scaled down together to fit the 0-100 engagement score."""
-    most = {}
-    for dimension in ("behavioural", "timing"):
-        most[dimension] = sum(
-            (rule.cap if rule.cap is not None else rule.points)
+    positive rules can give. Where that exceeds the 0-100 engagement score, each dimension
+    first gets the most one of its rules gives, so that no single rule is cut (a timing cap of
+    11 under a +21 rule made every recent lead score alike), and the rest is shared in
+    proportion to what the other rules can add."""
+    dimensions = ("behavioural", "timing")
+    most, largest = {}, {}
+    for dimension in dimensions:
+        gives = [
+            rule.cap if rule.cap is not None else rule.points
             for rule in rules
             if rule.dimension == dimension and rule.points > 0
-        )
-    total = most["behavioural"] + most["timing"]
-    if total > ENGAGEMENT_MAX:
-        behavioural = round(ENGAGEMENT_MAX * most["behavioural"] / total)
+        ]
+        most[dimension], largest[dimension] = sum(gives), max(gives, default=0)
+    if sum(most.values()) > ENGAGEMENT_MAX:
+        floor = sum(largest.values())
+        if floor >= ENGAGEMENT_MAX:  # even one rule each does not fit: share by that
+            share = {d: largest[d] / floor for d in dimensions}
+            behavioural = round(ENGAGEMENT_MAX * share["behavioural"])
+        else:
+            rest = {d: most[d] - largest[d] for d in dimensions}
+            extra = (ENGAGEMENT_MAX - floor) * rest["behavioural"] / sum(rest.values())
+            behavioural = largest["behavioural"] + round(extra)
         most = {"behavioural": behavioural, "timing": ENGAGEMENT_MAX - behavioural}
     return {"demographic": None, "firmographic": None, **most}
 

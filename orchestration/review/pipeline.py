@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.resources import table_exists
 from orchestration.review.calibrate import (
     draft_candidate,
     match_thresholds,
@@ -79,20 +80,33 @@ def run_review(
         write_review_configurations(warehouse, [(n, c) for n, c in configs if n != LIVE])
         run_dbt(["build", *REVIEW_SELECTION], project_vars)
 
+    _refuse_a_day_after_the_warehouse(warehouse, as_of)
     log.info("Model review 1/3: evidence per rule and attribute value from the live rules")
     dbt_with([(LIVE, live)])
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rule_evidence = con.sql("select * from review.review_rule_evidence").df()
         attribute_evidence = con.sql("select * from review.review_attribute_evidence").df()
         training = con.execute(
-            "select count(*), avg(cast(is_converted as double)) from review.review_decisions"
-            " where split = 'training'"
+            "select count(*), avg(cast(is_converted as double)),"
+            " count(case when is_converted then 1 end)"
+            " from review.review_decisions where split = 'training'"
         ).fetchone()
     if not training or not training[0]:
         raise ReviewDataError(
             "no lead cycle is old enough to review: cycles must have started at least "
             f"{settings.outcome_window_days} days before {as_of} (outcome_window_days in "
             "scoring/review.yml)"
+        )
+    needed = settings.calibration.min_support
+    if training[2] < needed:
+        # Every rule would lack support on the converted side: the candidate would keep only
+        # the rules nobody can measure and thresholds fitted to noise (all of them 0 with no
+        # conversion at all, so every lead would qualify).
+        raise ReviewDataError(
+            f"only {training[2]} of {training[0]} training lead cycles converted "
+            f"(target: {settings.target}); calibration needs at least {needed} "
+            "(calibration.min_support in scoring/review.yml): wait for more sales feedback, "
+            "widen outcome_window_days, or review target: opportunity rather than won"
         )
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -177,6 +191,24 @@ def write_review_configurations(
 
 class ReviewDataError(ValueError):
     """The warehouse holds nothing the review can learn from or test on."""
+
+
+def _refuse_a_day_after_the_warehouse(warehouse: Path, as_of: date) -> None:
+    """The review reads outcomes as the daily run left them: reviewed as of a later day, the
+    cycles of the days in between would look unconverted."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        scored = None
+        if table_exists(con, "marts.lead_score_snapshots"):
+            query = "select max(as_of_date) from marts.lead_score_snapshots"
+            scored = con.execute(query).fetchone()[0]
+    if scored is None:
+        raise ReviewDataError(f"{warehouse} holds no scores yet: run `leadqual run` first")
+    if as_of > scored:
+        raise ReviewDataError(
+            f"the warehouse holds scores and outcomes up to {scored}, so a review as of {as_of}"
+            " would count the cycles of the days after as unconverted: run `leadqual run "
+            f"--as-of {as_of}` first, or review with --as-of {scored}"
+        )
 
 
 def copy_to_latest(review_dir: Path, folder: Path) -> None:

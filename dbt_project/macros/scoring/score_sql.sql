@@ -649,7 +649,11 @@ select
     leads.is_do_not_contact,
     accounts.industry,
     accounts.employee_count,
+    {%- if by_day %}
+    extract(year from leads.profile_date) - accounts.founded_year as company_age_years,
+    {%- else %}
     extract(year from {{ as_of_date() }}) - accounts.founded_year as company_age_years,
+    {%- endif %}
     accounts.annual_revenue,
     accounts.budget,
     accounts.growth_rate,

@@ -3,6 +3,7 @@
 -- day is the day whose end-of-day score sales would have seen before acting: the day before the
 -- first sales touch, or decision_horizon_days after the cycle started when sales never touched
 -- it (not before the cycle's first day). Scores are computed as of the end of that day only.
+-- The split holds out whole accounts (a lead without an account on its own).
 {%- set settings = review_settings() %}
 {%- set converted_column = 'is_won' if settings['target'] == 'won' else 'has_opportunity' %}
 
@@ -24,6 +25,7 @@ decision_days as (
 
     select
         outcomes.*,
+        leads.account_id,
         cast(leads.created_at as date) as created_date,
         cast(outcomes.cycle_started_at as date) as cycle_start_date,
         cast({{ dbt.dateadd(
@@ -47,6 +49,7 @@ final as (
     select
         lead_outcome_id,
         lead_id,
+        account_id,
         lead_cycle,
         lead_source,
         created_date,
@@ -58,8 +61,13 @@ final as (
                 else horizon_date
             end
         ) as decision_date,
+        -- By account: leads of one buying group share their outcome, so a lead held out
+        -- while its colleague trained the model would flatter the candidate.
         case
-            when {{ hash_bucket('lead_id') }} < {{ settings['holdout_percent'] }} then 'holdout'
+            when
+                {{ hash_bucket('coalesce(account_id, lead_id)') }}
+                < {{ settings['holdout_percent'] }}
+                then 'holdout'
             else 'training'
         end as split,
         assessments > 0 as was_assessed,

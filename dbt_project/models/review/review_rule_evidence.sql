@@ -58,7 +58,9 @@ rule_hits as (
         ledger.rule_id,
         count(*) as cycles,
         sum(case when scores.is_converted then 1 else 0 end) as converted,
-        avg(cast(ledger.points_counted as {{ type_double() }}) / rules.points) as units
+        -- A rule worth 0 points has no units to scale (null, not NaN: NaN > 0 is true).
+        avg(cast(ledger.points_counted as {{ type_double() }}) / nullif(rules.points, 0))
+            as units
     from scores
     inner join ledger
         on
