@@ -49,9 +49,13 @@ def headline_figures(con: duckdb.DuckDBPyConnection) -> dict[str, float | int | 
     spend, cost_sqls, cost_won = one(
         "select sum(spend), sum(sqls), sum(won) from acquisition_costs"
     )
+    # The latest whole month against a whole month: the first and the current one are partial.
     velocity = con.execute(
-        "select period_month, mqls, mql_velocity_rate from lead_velocity"
-        " order by period_month desc limit 2"
+        "select mql_velocity_rate from ("
+        " select period_month, mql_velocity_rate, is_complete_month,"
+        " lag(is_complete_month) over (order by period_month) as previous_is_complete"
+        " from lead_velocity)"
+        " where is_complete_month and previous_is_complete order by period_month desc limit 1"
     ).fetchall()
     breaches, stl_leads = one(
         "select sum(sla_breaches), sum(leads) from speed_to_lead where starting_stage = 'mql'"
@@ -69,8 +73,7 @@ def headline_figures(con: duckdb.DuckDBPyConnection) -> dict[str, float | int | 
         "total_spend": spend,
         "cost_per_qualified_lead": spend / cost_sqls if cost_sqls else None,
         "customer_acquisition_cost": spend / cost_won if cost_won else None,
-        # The last complete month: the current one has only begun.
-        "lead_velocity_rate": velocity[1][2] if len(velocity) > 1 else None,
+        "lead_velocity_rate": velocity[0][0] if velocity else None,
         "mql_sla_breach_share": breaches / stl_leads if stl_leads else None,
     }
 
