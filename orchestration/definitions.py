@@ -16,7 +16,11 @@ from dagster_dbt.metadata_set import DbtMetadataSet
 from orchestration.ingest.assets import build_ingest_assets, build_landing_specs
 from orchestration.ingest.sensors import build_new_files_sensor
 from orchestration.publish.assets import PUBLISH_JOB_NAME, build_publish_assets
-from orchestration.quality.alerts import alert_on_failure
+from orchestration.quality.alerts import (
+    alert_on_canceled_runs,
+    alert_on_failed_runs,
+    alert_on_failure,
+)
 from orchestration.quality.checks import build_quality_checks
 from orchestration.resources import (
     LandingZone,
@@ -84,7 +88,11 @@ def build_definitions() -> dg.Definitions:
         ],
         asset_checks=quality_checks,
         jobs=[daily_job, publish_job, review_job],
-        sensors=[build_new_files_sensor(daily_job, settings.landing_dir)],
+        sensors=[
+            build_new_files_sensor(daily_job, settings.landing_dir),
+            alert_on_failed_runs,
+            alert_on_canceled_runs,
+        ],
         schedules=[
             dg.ScheduleDefinition(
                 job=daily_job,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -123,3 +124,58 @@ def test_the_new_files_sensor_asks_for_one_run_per_change(monkeypatch, tmp_path)
     os.utime(nested, ns=(1_000_000_000, 1_000_000_000))
     assert isinstance(sensor(context), dg.RunRequest)
     assert isinstance(sensor(context), dg.SkipReason)
+
+
+def test_a_run_that_fails_or_is_canceled_outside_its_steps_raises_an_alert(monkeypatch, tmp_path):
+    from orchestration.quality.alerts import alert_on_canceled_runs, alert_on_failed_runs
+    from orchestration.resources import QualityArea
+
+    @dg.op
+    def step():
+        pass
+
+    @dg.job
+    def killed_job():
+        step()
+
+    monkeypatch.setenv("LEADQUAL_DESTINATIONS", str(tmp_path / "none.yml"))  # no webhook
+    quality = QualityArea(gates_file="unused.yml", path=str(tmp_path / "quality"))
+    defs = _definitions(monkeypatch, tmp_path)
+    assert {"alert_on_failed_runs", "alert_on_canceled_runs"} <= {s.name for s in defs.sensors}
+    instance = dg.DagsterInstance.ephemeral()
+    for sensor, end in ((alert_on_failed_runs, "failed"), (alert_on_canceled_runs, "canceled")):
+        run = instance.create_run_for_job(killed_job)
+        if end == "failed":
+            event = instance.report_run_failed(run, message="worker exited with code -9")
+        else:
+            instance.report_run_canceling(run)
+            event = instance.report_run_canceled(run, message="max runtime exceeded")
+        context = dg.build_run_status_sensor_context(
+            sensor_name=sensor.name,
+            dagster_event=event,
+            dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(run.run_id),
+            resources={"quality": quality},
+        )
+        sensor(context)
+    alerts = [json.loads(line) for line in quality.alert_file.read_text().splitlines()]
+    assert [alert["job"] for alert in alerts] == ["killed_job", "killed_job"]
+    assert "failed outside its steps: worker exited with code -9" in alerts[0]["details"][0]
+    assert "was canceled outside its steps: max runtime exceeded" in alerts[1]["details"][0]
+
+
+def test_only_the_latest_dbt_invocation_folders_are_kept(tmp_path):
+    from orchestration.transform.project import prune_dbt_invocations
+
+    names = [f"dbt_build-{n:07x}-abcdef{n % 10}" for n in range(12)] + ["0a16c19"]
+    for age, name in enumerate(reversed(names)):  # the last name is the oldest
+        (tmp_path / name).mkdir()
+        os.utime(tmp_path / name, (1_000_000 + age, 1_000_000 + age))
+    (tmp_path / "compiled").mkdir()  # dbt's own folders stay
+    (tmp_path / "manifest.json").write_text("{}")
+
+    prune_dbt_invocations(tmp_path, keep=10)
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [*names[:10], "compiled", "manifest.json"]
+    )

@@ -155,6 +155,12 @@ def _mostly_broken_export(run, monkeypatch, tmp_path):
     return "raw/events", GATE_CHECK_NAME, "events: reject_share=1.0"
 
 
+def _unreadable_file(run, monkeypatch, tmp_path):
+    # A whole export lost: the file cannot be read, so no row of it counts in the reject share.
+    (run.landing / "leads" / "zz_truncated.parquet").write_bytes(b"PAR1 this is not parquet")
+    return "raw/leads", GATE_CHECK_NAME, "leads: unreadable_files=1"
+
+
 def _sql_without_owner_or_territory(run, monkeypatch, tmp_path):
     # The hand-built lead (combined score 133 without the US geography points) is accepted by
     # sales with nobody named, and its account moved to a country without a territory.
@@ -182,6 +188,7 @@ def _events_duplicated_in_raw(run, monkeypatch, tmp_path):
 FAULTS = {
     "invalid e-mails (raw suite)": _invalid_emails,
     "mostly broken export (reject share)": _mostly_broken_export,
+    "unreadable file (load_rejects)": _unreadable_file,
     "SQL without owner or territory (publish list)": _sql_without_owner_or_territory,
     "duplicated events (dbt error test)": _events_duplicated_in_raw,
 }
@@ -208,6 +215,33 @@ def test_a_failed_gate_publishes_nothing_names_its_examples_and_alerts(
     alerts = published.alerts_of(result)
     assert alerts, "no alert was written"
     assert any(f"check {check} on {asset} failed" in line for a in alerts for line in a["details"])
+
+
+def test_a_failed_raw_load_is_judged_again_until_it_is_accepted(pipeline_copy, tmp_path):
+    published = Published(pipeline_copy)
+    _mostly_broken_export(pipeline_copy, None, tmp_path)
+    failed = execute_daily_job()
+    assert not failed.success
+
+    # The next run loads nothing new: its own rows alone would pass and publish the broken load.
+    again = execute_daily_job()
+
+    assert not again.success
+    _failed_check(again, "raw/events")
+    (evaluation,) = [
+        e
+        for e in again.get_asset_check_evaluations()
+        if e.asset_key.to_user_string() == "raw/events"
+    ]
+    assert failed.run_id in evaluation.metadata["loads_judged"].value
+    published.assert_unchanged(again)
+
+    with duckdb.connect(str(pipeline_copy.warehouse)) as con:  # accepted, as the README says
+        con.execute(
+            "update quality.raw_load_verdicts set passed = true where load_id = ?",
+            [failed.run_id],
+        )
+    assert execute_daily_job().success
 
 
 # -- a table that came out wrong: the gate between it and publishing -----------------------------

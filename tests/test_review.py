@@ -408,14 +408,20 @@ def test_an_invalid_rules_file_is_reported_before_the_review_starts(
     assert "no such rules file" in capsys.readouterr().err
 
 
-def test_a_warehouse_without_old_enough_cycles_gets_a_clear_error(
-    pipeline, tmp_path, capsys, monkeypatch
-):
+def _warehouse_to_review(pipeline, tmp_path, monkeypatch) -> Path:
+    """A copy of the sample warehouse, reviewed into tmp_path/review through the CLI's flags."""
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(pipeline.warehouse, warehouse)
     for name in (WAREHOUSE_ENV, AS_OF_DATE_ENV):  # the flags set them; restored afterwards
         monkeypatch.setenv(name, "")
     monkeypatch.setenv(REVIEW_DIR_ENV, str(tmp_path / "review"))
+    return warehouse
+
+
+def test_a_warehouse_without_old_enough_cycles_gets_a_clear_error(
+    pipeline, tmp_path, capsys, monkeypatch
+):
+    warehouse = _warehouse_to_review(pipeline, tmp_path, monkeypatch)
     code = main(["review", "--warehouse", str(warehouse), "--as-of", "2026-01-20"])
     err = capsys.readouterr().err
     assert code == 1
@@ -426,11 +432,7 @@ def test_a_warehouse_without_old_enough_cycles_gets_a_clear_error(
 def test_a_review_after_the_warehouse_day_or_without_conversions_is_refused(
     pipeline, tmp_path, capsys, monkeypatch
 ):
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(pipeline.warehouse, warehouse)
-    for name in (WAREHOUSE_ENV, AS_OF_DATE_ENV):  # the flags set them; restored afterwards
-        monkeypatch.setenv(name, "")
-    monkeypatch.setenv(REVIEW_DIR_ENV, str(tmp_path / "review"))
+    warehouse = _warehouse_to_review(pipeline, tmp_path, monkeypatch)
     later = (END_DATE + timedelta(days=1)).isoformat()
 
     # The days after the warehouse's would count as cycles nobody converted.

@@ -22,12 +22,18 @@ EXAMPLES_PER_FAILURE = 3
 
 
 def outcome_of_failure(step_key: str | None) -> str:
-    """What a failed step means for sales and BI. Steps before publishing stop it; a publishing
-    step fails after the BI release and other destinations may have gone out."""
+    """What a failed step means for sales and BI. Steps before the gates' end stop everything;
+    the BI release and publishing run side by side after them, so either may fail while the
+    other went out."""
     if step_key and step_key.startswith("publish__"):
         return (
             "publishing did not finish; destinations that were synced keep what they received,"
             " and `leadqual publish` completes it once the cause is fixed."
+        )
+    if step_key and step_key.startswith("serving__"):
+        return (
+            "the BI release did not go out: BI keeps the last good release, while the SQL list"
+            " may have been published to sales in this run."
         )
     return "nothing was published; sales and BI keep the outputs of the last good run."
 
@@ -100,7 +106,6 @@ def describe_check(evaluation) -> list[str]:
 
 @dg.failure_hook(required_resource_keys={"quality"})
 def alert_on_failure(context: dg.HookContext) -> None:
-    quality: QualityArea = context.resources.quality
     lines = [
         line
         for evaluation in failed_checks_of_step(context.instance, context.run_id, context.step_key)
@@ -109,13 +114,68 @@ def alert_on_failure(context: dg.HookContext) -> None:
     if not lines and context.op_exception is not None:
         lines = [f"step {context.step_key} failed: {summarize_error(str(context.op_exception))}"]
     summary = f"Run {context.run_id} of {context.job_name}: {outcome_of_failure(context.step_key)}"
-    context.log.error("\n".join([summary, *lines]))
+    raise_alert(
+        context.resources.quality,
+        context.run_id,
+        context.job_name,
+        context.step_key,
+        summary,
+        lines,
+        context.log,
+    )
+
+
+def _alert_outside_steps(context: dg.RunStatusSensorContext, quality: QualityArea) -> None:
+    """A run that failed or was canceled with no failed step (canceled from the UI or by run
+    monitoring's time limit, its process killed, never started) fires no failure hook."""
+    run = context.dagster_run
+    if context.instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        return  # the failure hook alerted for each failed step
+    ended = "was canceled" if run.status == dg.DagsterRunStatus.CANCELED else "failed"
+    message = summarize_error(context.dagster_event.message or "") or "no message"
+    summary = f"Run {run.run_id} of {run.job_name}: {outcome_of_failure(None)}"
+    lines = [f"the run {ended} outside its steps: {message}"]
+    raise_alert(quality, run.run_id, run.job_name, None, summary, lines, context.log)
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.FAILURE,
+    name="alert_on_failed_runs",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="An alert for a run that failed with no failed step (its process killed, not "
+    "started); failed steps alert through the jobs' failure hook.",
+)
+def alert_on_failed_runs(context: dg.RunStatusSensorContext, quality: QualityArea) -> None:
+    _alert_outside_steps(context, quality)
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.CANCELED,
+    name="alert_on_canceled_runs",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="An alert for a run canceled from the UI or by run monitoring's time limit.",
+)
+def alert_on_canceled_runs(context: dg.RunStatusSensorContext, quality: QualityArea) -> None:
+    _alert_outside_steps(context, quality)
+
+
+def raise_alert(
+    quality: QualityArea,
+    run_id: str,
+    job: str,
+    step: str | None,
+    summary: str,
+    lines: list[str],
+    log,
+) -> None:
+    """Log the alert at error level, append it to alerts.jsonl and post it to the webhook."""
+    log.error("\n".join([summary, *lines]))
     quality.root.mkdir(parents=True, exist_ok=True)
     record = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "run_id": context.run_id,
-        "job": context.job_name,
-        "step": context.step_key,
+        "run_id": run_id,
+        "job": job,
+        "step": step,
         "summary": summary,
         "details": lines,
     }
@@ -125,4 +185,4 @@ def alert_on_failure(context: dg.HookContext) -> None:
         webhook = load_publish_config().notifications.webhook_url
         post_webhook(webhook, "\n".join([f":rotating_light: {summary}", *lines]))
     except (PublishConfigError, PublishError) as error:
-        context.log.warning(f"the alert could not be posted to the webhook: {error}")
+        log.warning(f"the alert could not be posted to the webhook: {error}")

@@ -64,6 +64,20 @@ create table if not exists quality.gate_row_counts (
 );
 alter table quality.gate_row_counts add column if not exists as_of_date date;
 """
+# The raw gates' verdict on each load, the latest only. A load that failed is judged again, with
+# the run's own load, by every later raw gate of its entity until it passes (its rows fixed or
+# deleted) or is accepted (passed set to true by hand): otherwise the next run, which loads only
+# new files, or a re-execution, whose run loaded nothing, would pass the gate and send rows that
+# failed it on to the marts and to sales.
+LOAD_VERDICTS_DDL = """
+create table if not exists quality.raw_load_verdicts (
+    entity varchar not null,
+    load_id varchar not null,
+    passed boolean not null,
+    run_id varchar not null,
+    judged_at timestamp not null
+);
+"""
 
 
 @dataclass
@@ -76,6 +90,7 @@ class GateRun:
     quality: QualityArea
     as_of: date = field(default_factory=as_of_date)
     row_counts: dict[str, int] = field(default_factory=dict)
+    judged_loads: tuple[str, list[str]] | None = None  # entity and loads a raw gate judged
 
     @property
     def as_of_end(self) -> datetime:
@@ -158,6 +173,29 @@ class GateRun:
         ).fetchone()
         return change.bounds(previous[0] if previous else None)
 
+    def loads_to_judge(self, entity: str) -> list[str]:
+        """This run's load and every earlier load of the entity whose raw gate failed."""
+        failed = self.con.execute(
+            "select load_id from quality.raw_load_verdicts where entity = ? and not passed",
+            [entity],
+        ).fetchall()
+        self.judged_loads = (entity, sorted({self.run_id, *(row[0] for row in failed)}))
+        return self.judged_loads[1]
+
+    def remember_load_verdicts(self, passed: bool) -> None:
+        if self.judged_loads is None:
+            return
+        entity, loads = self.judged_loads
+        self.con.execute(
+            "delete from quality.raw_load_verdicts"
+            " where entity = $entity and load_id in (select unnest($loads))",
+            {"entity": entity, "loads": loads},
+        )
+        self.con.executemany(
+            "insert into quality.raw_load_verdicts values (?, ?, ?, ?, now())",
+            [[entity, load, passed, self.run_id] for load in loads],
+        )
+
     def remember_row_counts(self) -> None:
         if not self.row_counts:
             return
@@ -206,7 +244,7 @@ def _gate(
         except Exception as error:  # housekeeping: it must not stop publishing
             context.log.warning(f"could not delete old Great Expectations results: {error!r}")
         with warehouse.get_connection() as con:
-            con.execute(ROW_COUNTS_DDL)
+            con.execute(ROW_COUNTS_DDL + LOAD_VERDICTS_DDL)
             run = GateRun(con, context.run.run_id, settings, quality)
             _use_the_system_allocator_for_frames()
             summaries = validations(run)
@@ -216,13 +254,17 @@ def _gate(
             passed = all(summary.success for summary in summaries)
             if passed:
                 run.remember_row_counts()
-        return _result(summaries, run.row_counts, quality)
+            run.remember_load_verdicts(passed)
+        return _result(summaries, run.row_counts, quality, run.judged_loads)
 
     return gate
 
 
 def _result(
-    summaries: list[ValidationSummary], row_counts: dict[str, int], quality: QualityArea
+    summaries: list[ValidationSummary],
+    row_counts: dict[str, int],
+    quality: QualityArea,
+    judged_loads: tuple[str, list[str]] | None,
 ) -> dg.AssetCheckResult:
     failures = [
         {"suite": summary.suite, **failure} for summary in summaries for failure in summary.failures
@@ -238,6 +280,7 @@ def _result(
             "expectations_failed": sum(summary.failed for summary in summaries),
             "failing_examples": dg.MetadataValue.json(failures),
             "row_counts": dg.MetadataValue.json(row_counts),
+            "loads_judged": dg.MetadataValue.json(judged_loads[1] if judged_loads else []),
             "data_docs": dg.MetadataValue.path(str(data_docs_index(quality.root))),
         },
     )
@@ -268,16 +311,19 @@ def _raw_validations(entity: Entity) -> Validations:
         columns = dict.fromkeys([*entity.key, *suite_columns(suite)])
         rows_sql = (
             f"select {', '.join(quote(c) for c in columns)} from {entity.table} "
-            "where _load_id = $load_id"
+            "where _load_id in (select unnest($load_ids))"
         )
-        rows = run.row_count(rows_sql, load_id=run.run_id)
-        rejects = run.frame(load_rejects.FRAME_SQL, entity=entity.name, load_id=run.run_id)
+        loads = run.loads_to_judge(entity.name)
+        rows = run.row_count(rows_sql, load_ids=loads)
+        rejects = run.frame(
+            load_rejects.frame_sql(entity.rejects_table), entity=entity.name, load_ids=loads
+        )
         # No file of the entity and no waiting row readmitted: Great Expectations would judge
         # empty frames (about 0.5 s a gate).
         if rows == 0 and rejects.empty:
             return []
         return [
-            run.validate_query(suite, rows_sql, list(entity.key), rows, load_id=run.run_id),
+            run.validate_query(suite, rows_sql, list(entity.key), rows, load_ids=loads),
             run.validate(
                 load_rejects.build_suite(run.settings.max_reject_share), rejects, key=["entity"]
             ),

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.quality.alerts import alert_on_failure
 from orchestration.resources import WAREHOUSE_POOL, as_of_date, load_settings
 from orchestration.review.pipeline import LIVE, ReviewDataError, copy_to_latest, run_review
 from orchestration.review.report import review_figures, shadow_sentence
 from orchestration.review.settings import ReviewSettingsError, load_review_settings
 from orchestration.scoring.rules import ScoringRulesError, rules_path
 from orchestration.transform.assets import SCORING_RULES_KEY
-from orchestration.transform.project import dbt_project
+from orchestration.transform.project import dbt_project, prune_dbt_invocations
 
 MODEL_REVIEW_KEY = dg.AssetKey(["review", "model_review"])
 MODEL_REVIEW_JOB_NAME = "model_review"
@@ -41,6 +42,7 @@ def model_review(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> dg.M
     as_of = as_of_date()
 
     def run_dbt(args: Sequence[str], dbt_vars: dict) -> None:
+        prune_dbt_invocations()
         invocation = dbt.cli(
             [*args, "--quiet", "--vars", json.dumps(dbt_vars)],
             manifest=dbt_project.manifest_path,
@@ -93,6 +95,7 @@ def build_review_job():
         selection=[MODEL_REVIEW_KEY],
         description="Review the scoring model against sales outcomes: backtest, calibrated "
         "candidate rules, HTML report (quarterly; `leadqual review` on demand).",
+        hooks={alert_on_failure},
     )
 
 

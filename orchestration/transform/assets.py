@@ -29,7 +29,7 @@ from orchestration.scoring.rules import (
     load_scoring_config,
     rules_path,
 )
-from orchestration.transform.project import dbt_project
+from orchestration.transform.project import dbt_project, prune_dbt_invocations
 
 SCORING_RULES_KEY = dg.AssetKey(["config", "scoring_rules"])
 DEFINITIONS_PAGE_NAME = "scoring_definitions.md"
@@ -153,6 +153,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     ):
         # dbt and this process share the machine's memory while dbt runs.
         return_freed_memory()
+        prune_dbt_invocations()
         args = ["build", "--vars", scoring_vars()]
         if config.full_refresh:
             args.append("--full-refresh")
