@@ -87,7 +87,7 @@ cycle_assessments as (
         ) as first_assessed_at,
         row_number() over (
             partition by cycles.lead_id, cycles.lead_cycle
-            order by assessments.assessed_at desc
+            order by assessments.assessed_at desc, assessments.assessment_id desc
         ) as latest_rank
     from cycles
     inner join assessments
@@ -119,7 +119,9 @@ cycle_opportunities as (
     inner join opportunities
         on
             cycles.lead_id = opportunities.lead_id
-            and cycles.started_at <= opportunities.created_at
+            -- An opportunity filed before its lead (entered late in the CRM) is the first
+            -- cycle's, as an early assessment is.
+            and (cycles.lead_cycle = 1 or cycles.started_at <= opportunities.created_at)
             and (cycles.ended_at is null or cycles.ended_at > opportunities.created_at)
     left join exchange_rates
         on

@@ -498,7 +498,7 @@ latest_assessments as (
         assessments.is_sales_qualified,
         row_number() over (
             partition by known_moments.lead_id, known_moments.moment_at
-            order by assessments.assessed_at desc
+            order by assessments.assessed_at desc, assessments.assessment_id desc
         ) as recency_rank
     from known_moments
     inner join assessments
