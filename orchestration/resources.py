@@ -7,7 +7,7 @@ and a plain ``dbt build`` all agree:
   ``data/landing`` in the repository, filled with generated sample data by ``leadqual run``.
 - ``LEADQUAL_WAREHOUSE``: the DuckDB file. Default: ``data/warehouse.duckdb`` in the repository.
 - ``LEADQUAL_AS_OF_DATE``: the day scores and stages are computed for (``YYYY-MM-DD``).
-  Default: today (UTC).
+  Default: in a Dagster run, the day (UTC) the run was created; elsewhere today (UTC).
 - ``LEADQUAL_DUCKDB_MEMORY_LIMIT``: the most memory one DuckDB connection may use before it spills
   to disk (dbt and ingest). Default: ``2GB``.
 - ``LEADQUAL_SERVING_DIR``: where BI tools read the exported marts and the report
@@ -103,11 +103,34 @@ def load_settings() -> Settings:
     )
 
 
-def as_of_date() -> date:
+def as_of_date(
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext | None = None,
+) -> date:
     """The day being scored, read when a run needs it (a long-lived Dagster process must not
-    keep the day it started on). Same rule as dbt's as_of_date macro: the env var, else today."""
+    keep the day it started on): the env var, else in a run the day (UTC) the run was created,
+    else today. Every step of a run gets the same day, also when the run crosses midnight (a
+    step's own today would score day D in dbt and look for day D + 1 in the gates)."""
     configured = os.environ.get(AS_OF_DATE_ENV)
-    return date.fromisoformat(configured) if configured else datetime.now(UTC).date()
+    if configured:
+        return date.fromisoformat(configured)
+    if context is not None:
+        record = context.instance.get_run_record_by_id(context.run.run_id)
+        if record is not None and record.create_timestamp is not None:
+            return record.create_timestamp.astimezone(UTC).date()
+    return datetime.now(UTC).date()
+
+
+@contextmanager
+def as_of_date_for_dbt(context: dg.AssetExecutionContext) -> Iterator[None]:
+    """The run's day in the environment of the dbt commands started inside the block (dbt reads
+    it through the var as_of_date), so dbt scores the day the gates check."""
+    configured = os.environ.get(AS_OF_DATE_ENV)
+    os.environ[AS_OF_DATE_ENV] = as_of_date(context).isoformat()
+    try:
+        yield
+    finally:
+        if configured is None:
+            os.environ.pop(AS_OF_DATE_ENV, None)
 
 
 def _resolved(path: str) -> Path:

@@ -179,3 +179,38 @@ def test_only_the_latest_dbt_invocation_folders_are_kept(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [*names[:10], "compiled", "manifest.json"]
     )
+
+
+def test_every_step_of_a_run_scores_the_day_the_run_was_created(monkeypatch):
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from orchestration import resources
+
+    @dg.op
+    def step():
+        pass
+
+    @dg.job
+    def late_job():
+        step()
+
+    monkeypatch.delenv(resources.AS_OF_DATE_ENV, raising=False)
+    instance = dg.DagsterInstance.ephemeral()
+    run = instance.create_run_for_job(late_job)
+    created = instance.get_run_record_by_id(run.run_id).create_timestamp.astimezone(UTC).date()
+    context = SimpleNamespace(instance=instance, run=run)
+
+    class AfterMidnight(datetime):  # the clock a later step of the run reads
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) + timedelta(days=1)
+
+    monkeypatch.setattr(resources, "datetime", AfterMidnight)
+    assert resources.as_of_date() == created + timedelta(days=1)
+    assert resources.as_of_date(context) == created
+    with resources.as_of_date_for_dbt(context):  # what the dbt commands of the run see
+        assert os.environ[resources.AS_OF_DATE_ENV] == created.isoformat()
+    assert resources.AS_OF_DATE_ENV not in os.environ
+    monkeypatch.setenv(resources.AS_OF_DATE_ENV, "2026-06-30")  # an explicit day wins
+    assert resources.as_of_date(context).isoformat() == "2026-06-30"

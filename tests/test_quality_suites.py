@@ -120,12 +120,18 @@ def test_load_rejects_stop_a_mostly_broken_load():
             "rows_read": [10],
             "rows_rejected": [6],
             "reject_share": [0.6],
+            "unreadable_files": [0],
         }
     )
     assert _failures(load_rejects.build_suite(0.05), frame, ["entity"]) == {
         ("expect_column_values_to_be_between", "reject_share"): ["events: reject_share=0.6"]
     }
     assert _failures(load_rejects.build_suite(0.7), frame) == {}
+    # A file that could not be read: its rows count nowhere, so it stops the load by itself.
+    unreadable = frame.assign(reject_share=[0.0], rows_rejected=[0], unreadable_files=[1])
+    assert _failures(load_rejects.build_suite(0.7), unreadable, ["entity"]) == {
+        ("expect_column_values_to_be_between", "unreadable_files"): ["events: unreadable_files=1"]
+    }
 
 
 def test_staged_leads_catch_duplicate_lead_ids():
@@ -366,6 +372,7 @@ def test_the_gates_file_is_validated(tmp_path):
 def test_a_raw_gate_validates_readmitted_rows_and_skips_a_run_that_loaded_nothing(tmp_path):
     con = duckdb.connect()
     ensure_raw_schema(con)
+    con.execute(checks.ROW_COUNTS_DDL + checks.LOAD_VERDICTS_DDL)  # as the gate does
     quality = QualityArea(path=str(tmp_path), gates_file=str(tmp_path / "gates.yml"))
     run = GateRun(con, "run-2", GateSettings(), quality)
     events_gate = checks._raw_validations(ENTITIES["events"])
@@ -383,13 +390,23 @@ def test_a_raw_gate_validates_readmitted_rows_and_skips_a_run_that_loaded_nothin
         ("raw_events", 1, False),
         ("load_rejects", 0, True),
     ]
-    # A file whose every row was rejected loads nothing, and is judged all the same.
+    run.remember_load_verdicts(passed=False)
+    # A file whose every row was rejected loads nothing, and is judged all the same; so is the
+    # failed load of run-2, again.
     con.execute(
         "insert into raw._ingested_files values ('events', 'bad.csv', 1, 1, 'sha', 2, 'loaded',"
         " null, 40, 0, 40, 'run-3', now())"
     )
-    run.run_id = "run-3"
+    run = GateRun(con, "run-3", GateSettings(), quality)
     summaries = events_gate(run)
+    assert run.judged_loads == ("events", ["run-2", "run-3"])
+    assert [(s.suite, s.rows, s.success) for s in summaries] == [
+        ("raw_events", 1, False),
+        ("load_rejects", 1, False),
+    ]
+    # Accepted by hand, run-2's load is no longer judged.
+    con.execute("update quality.raw_load_verdicts set passed = true where load_id = 'run-2'")
+    summaries = events_gate(GateRun(con, "run-3", GateSettings(), quality))
     assert [(s.suite, s.rows, s.success) for s in summaries] == [
         ("raw_events", 0, True),
         ("load_rejects", 1, False),

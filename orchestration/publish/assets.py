@@ -134,7 +134,7 @@ def build_publish_assets(gated_keys: Iterable[dg.AssetKey]) -> list[dg.AssetsDef
                 con,
                 config.notifications,
                 context.run.run_id,
-                as_of_date(),
+                as_of_date(context),
                 Path(warehouse.database).parent,
             )
         context.log.info(f"sales notifications: {outcome}")

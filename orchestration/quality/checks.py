@@ -88,7 +88,7 @@ class GateRun:
     run_id: str
     settings: GateSettings
     quality: QualityArea
-    as_of: date = field(default_factory=as_of_date)
+    as_of: date = field(default_factory=as_of_date)  # the run's day (as_of_date(context))
     row_counts: dict[str, int] = field(default_factory=dict)
     judged_loads: tuple[str, list[str]] | None = None  # entity and loads a raw gate judged
 
@@ -245,7 +245,7 @@ def _gate(
             context.log.warning(f"could not delete old Great Expectations results: {error!r}")
         with warehouse.get_connection() as con:
             con.execute(ROW_COUNTS_DDL + LOAD_VERDICTS_DDL)
-            run = GateRun(con, context.run.run_id, settings, quality)
+            run = GateRun(con, context.run.run_id, settings, quality, as_of_date(context))
             _use_the_system_allocator_for_frames()
             summaries = validations(run)
             if summaries:

@@ -8,7 +8,12 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.quality.alerts import alert_on_failure
-from orchestration.resources import WAREHOUSE_POOL, as_of_date, load_settings
+from orchestration.resources import (
+    WAREHOUSE_POOL,
+    as_of_date,
+    as_of_date_for_dbt,
+    load_settings,
+)
 from orchestration.review.pipeline import LIVE, ReviewDataError, copy_to_latest, run_review
 from orchestration.review.report import review_figures, shadow_sentence
 from orchestration.review.settings import ReviewSettingsError, load_review_settings
@@ -39,19 +44,20 @@ QUARTERLY_CRON = "0 9 1 1,4,7,10 *"
 )
 def model_review(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> dg.MaterializeResult:
     settings = load_settings()
-    as_of = as_of_date()
+    as_of = as_of_date(context)
 
     def run_dbt(args: Sequence[str], dbt_vars: dict) -> None:
         prune_dbt_invocations()
-        invocation = dbt.cli(
-            [*args, "--quiet", "--vars", json.dumps(dbt_vars)],
-            manifest=dbt_project.manifest_path,
-            raise_on_error=False,
-        )
-        for line in invocation.stream_raw_events():
-            message = line.raw_event.get("info", {}).get("msg")
-            if message and line.raw_event["info"].get("level") in ("warn", "error"):
-                context.log.warning(message)
+        with as_of_date_for_dbt(context):
+            invocation = dbt.cli(
+                [*args, "--quiet", "--vars", json.dumps(dbt_vars)],
+                manifest=dbt_project.manifest_path,
+                raise_on_error=False,
+            )
+            for line in invocation.stream_raw_events():
+                message = line.raw_event.get("info", {}).get("msg")
+                if message and line.raw_event["info"].get("level") in ("warn", "error"):
+                    context.log.warning(message)
         if not invocation.is_successful():
             raise dg.Failure(
                 description=f"dbt {' '.join(args)} failed: {invocation.get_error()}",

@@ -20,7 +20,12 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from orchestration.ingest.assets import ERASED_LEADS_KEY
-from orchestration.resources import WAREHOUSE_POOL, load_settings, return_freed_memory
+from orchestration.resources import (
+    WAREHOUSE_POOL,
+    as_of_date_for_dbt,
+    load_settings,
+    return_freed_memory,
+)
 from orchestration.review.settings import ReviewSettings, load_review_settings
 from orchestration.scoring.page import render_definitions_page
 from orchestration.scoring.rules import (
@@ -157,14 +162,15 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         args = ["build", "--vars", scoring_vars()]
         if config.full_refresh:
             args.append("--full-refresh")
-        invocation = dbt.cli(args, context=context, raise_on_error=False)
         failed_tests = []
-        for event in invocation.stream():
-            if isinstance(event, dg.AssetCheckResult) and not event.passed:
-                # dbt holds the warehouse until it exits: add examples after that.
-                failed_tests.append(event)
-            else:
-                yield event
+        with as_of_date_for_dbt(context):
+            invocation = dbt.cli(args, context=context, raise_on_error=False)
+            for event in invocation.stream():
+                if isinstance(event, dg.AssetCheckResult) and not event.passed:
+                    # dbt holds the warehouse until it exits: add examples after that.
+                    failed_tests.append(event)
+                else:
+                    yield event
         if failed_tests:
             yield from with_failing_rows(failed_tests, invocation, warehouse)
         if not invocation.is_successful():
