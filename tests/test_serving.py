@@ -176,6 +176,51 @@ def test_a_release_replaces_only_the_days_that_changed(tmp_path, monkeypatch):
     assert unchanged.stat().st_nlink == 1  # written anew, shared with no earlier release
 
 
+def test_a_by_day_mart_whose_columns_changed_is_released_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(report_module, "write_report", lambda database, path: path.touch())
+    warehouse, serving = tmp_path / "warehouse.duckdb", tmp_path / "serving"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.history as select date '2026-06-01' + cast(i as integer)"
+            " as as_of_date, 'l' || j as lead_id, i as fit, j as engagement"
+            " from range(3) as d(i), range(2) as l(j)"
+        )
+
+    def release(run_id: str):
+        return publish_release(warehouse, serving, run_id, ["history"], by_day_marts={"history"})
+
+    def served(path) -> tuple[list, list]:
+        with duckdb.connect(str(path / SERVING_DB_NAME), read_only=True) as con:
+            table = con.sql("select * from history").df()
+            files = con.sql(
+                f"select * from read_parquet('{path / 'history'}/*/*.parquet',"
+                " hive_partitioning = true)"
+            ).df()
+        return (
+            sorted(table.to_dict("records"), key=str),
+            sorted(files[table.columns].to_dict("records"), key=str),
+        )
+
+    release("run00001")
+    (serving / "releases" / ".building-20200101T000000-deadbeef").mkdir()  # a failed build
+    # An analytics engineer edits the model: two columns swap places (same types and values
+    # per row, so the days' fingerprints do not change), then a column is added.
+    for run_id, edit in [
+        ("run00002", "as_of_date, lead_id, engagement, fit"),
+        ("run00003", "*, fit * 10 as fit_points"),
+    ]:
+        with duckdb.connect(str(warehouse)) as con:
+            rebuilt = f"create or replace table marts.history as select {edit} from marts.history"
+            con.execute(rebuilt)
+            expected = con.sql("select * from marts.history").df().to_dict("records")
+        assert served(release(run_id).path) == (
+            sorted(expected, key=str),
+            sorted(expected, key=str),
+        ), run_id
+    assert not list((serving / "releases").glob(".building-*"))
+
+
 def test_the_report_is_one_file_that_needs_no_network(pipeline):
     report = (pipeline.warehouse.parent / "serving" / "current" / REPORT_NAME).read_text()
     assert report.count("<section>") == 5

@@ -66,7 +66,10 @@ def publish_release(
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     final = releases / f"{stamp}-{release_id[:8]}"
     building = releases / f".building-{final.name}"
-    shutil.rmtree(building, ignore_errors=True)
+    # A build that failed leaves its folder, with a full copy of the marts' personal data: no
+    # other build runs beside this one (the warehouse pool), so every such folder is stale.
+    for stale in releases.glob(".building-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     building.mkdir()
 
     # Not after an erasure: the copied file could still hold deleted rows' bytes.
@@ -140,6 +143,10 @@ def _release_by_day(
     folder = building / name
     folder.mkdir()
     built = _day_fingerprints(con, source)
+    if previous is not None and _columns(con, source) != _columns(con, f'main."{name}"'):
+        # A column added, dropped, renamed, moved or retyped: the fingerprints hash values
+        # only, and the copied days have the old layout, so the mart is released whole.
+        previous = None
     if previous is None:
         con.execute(f'create or replace table main."{name}" as select * from {source}')
         _write_days(con, name, folder)
@@ -188,6 +195,10 @@ def _write_days(
             f" where as_of_date = date '{day}') to '{partition / 'data_0.parquet'}'"
             " (format parquet)"
         )
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return [(row[0], row[1]) for row in con.execute(f"describe {table}").fetchall()]
 
 
 def _in_days(days: list[str]) -> str:
