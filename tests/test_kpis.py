@@ -98,7 +98,8 @@ def test_report_headline_figures_match_an_independent_computation(pipeline):
     )
     spend = spend[pd.to_datetime(spend["spend_date"]) <= pd.Timestamp(END_DATE)]
     total_spend = spend["amount"].sum()
-    assert figures["total_spend"] == pytest.approx(total_spend)
+    assert figures["total_spend"] == pytest.approx(total_spend)  # every row in USD, converted
+    assert figures["spend_rows_without_rate"] == 0
     assert figures["cost_per_qualified_lead"] == pytest.approx(total_spend / len(sqls))
     assert figures["customer_acquisition_cost"] == pytest.approx(total_spend / figures["won"])
     assert (figures["mql_to_sql_target_low"], figures["mql_to_sql_target_high"]) == (0.2, 0.4)

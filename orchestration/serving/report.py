@@ -46,8 +46,9 @@ def headline_figures(con: duckdb.DuckDBPyConnection) -> dict[str, float | int | 
     target_low, target_high = one(
         "select min(target_rate_low), max(target_rate_high) from conversion_rates"
     )
-    spend, cost_sqls, cost_won = one(
-        "select sum(spend), sum(sqls), sum(won) from acquisition_costs"
+    spend, cost_sqls, cost_won, unconverted = one(
+        "select sum(spend), sum(sqls), sum(won), sum(spend_rows_without_rate)"
+        " from acquisition_costs"
     )
     # The latest whole month against a whole month: the first and the current one are partial.
     velocity = con.execute(
@@ -71,6 +72,7 @@ def headline_figures(con: duckdb.DuckDBPyConnection) -> dict[str, float | int | 
         "mql_to_sql_target_low": target_low,
         "mql_to_sql_target_high": target_high,
         "total_spend": spend,
+        "spend_rows_without_rate": int(unconverted or 0),
         "cost_per_qualified_lead": spend / cost_sqls if cost_sqls else None,
         "customer_acquisition_cost": spend / cost_won if cost_won else None,
         "lead_velocity_rate": velocity[0][0] if velocity else None,
@@ -197,6 +199,11 @@ def format_number(value, digits: int = 0) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{value:,.{digits}f}"
 
 
+def _unconverted_note(figures: dict) -> str:
+    rows = figures["spend_rows_without_rate"]
+    return f" (without {rows} spend rows in a currency with no exchange rate)" if rows else ""
+
+
 def _page(figures: dict, frames: dict[str, pd.DataFrame], sections: list[str]) -> str:
     headline = [
         ("Leads", format_number(figures["leads"])),
@@ -211,8 +218,15 @@ def _page(figures: dict, frames: dict[str, pd.DataFrame], sections: list[str]) -
             f"{format_percent(figures['mql_to_sql_target_high'])})",
         ),
         ("SQL → opportunity", format_percent(figures["sql_to_opportunity_rate"])),
-        ("Cost per qualified lead", format_number(figures["cost_per_qualified_lead"], 2)),
-        ("Customer acquisition cost", format_number(figures["customer_acquisition_cost"], 2)),
+        # Blended: all spend over the SQLs and wins of every source, unpaid ones included.
+        (
+            "Cost per qualified lead (blended)" + _unconverted_note(figures),
+            format_number(figures["cost_per_qualified_lead"], 2),
+        ),
+        (
+            "Customer acquisition cost (blended)" + _unconverted_note(figures),
+            format_number(figures["customer_acquisition_cost"], 2),
+        ),
         ("Lead velocity (last full month, MQLs)", format_percent(figures["lead_velocity_rate"])),
         ("MQLs breaching the speed-to-lead SLA", format_percent(figures["mql_sla_breach_share"])),
     ]
