@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 
@@ -103,16 +104,25 @@ def _served_rows(release, mart: str) -> list[tuple[int]]:
         return con.execute(f"select count(*) from read_parquet({source})").fetchall()
 
 
-def test_a_release_replaces_only_the_days_that_changed(tmp_path, monkeypatch):
+def _warehouse_with_history(tmp_path, monkeypatch, history_sql: str) -> tuple[Path, Path]:
+    """A warehouse whose by-day mart marts.history is ``history_sql``, and a serving folder;
+    releases skip the report."""
     monkeypatch.setattr(report_module, "write_report", lambda database, path: path.touch())
     warehouse, serving = tmp_path / "warehouse.duckdb", tmp_path / "serving"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema marts")
-        con.execute(
-            "create table marts.history as select "
-            "date '2026-06-01' + cast(i as integer) as as_of_date, 'l' || j as lead_id, "
-            "i * j as score from range(4) as d(i), range(3) as l(j)"
-        )
+        con.execute(f"create table marts.history as {history_sql}")
+    return warehouse, serving
+
+
+def test_a_release_replaces_only_the_days_that_changed(tmp_path, monkeypatch):
+    warehouse, serving = _warehouse_with_history(
+        tmp_path,
+        monkeypatch,
+        "select date '2026-06-01' + cast(i as integer) as as_of_date, 'l' || j as lead_id,"
+        " i * j as score from range(4) as d(i), range(3) as l(j)",
+    )
+    with duckdb.connect(str(warehouse)) as con:
         con.execute("create table marts.summary as select 1 as total")
 
     def release(run_id: str, **kwargs):
@@ -177,15 +187,12 @@ def test_a_release_replaces_only_the_days_that_changed(tmp_path, monkeypatch):
 
 
 def test_a_by_day_mart_whose_columns_changed_is_released_whole(tmp_path, monkeypatch):
-    monkeypatch.setattr(report_module, "write_report", lambda database, path: path.touch())
-    warehouse, serving = tmp_path / "warehouse.duckdb", tmp_path / "serving"
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("create schema marts")
-        con.execute(
-            "create table marts.history as select date '2026-06-01' + cast(i as integer)"
-            " as as_of_date, 'l' || j as lead_id, i as fit, j as engagement"
-            " from range(3) as d(i), range(2) as l(j)"
-        )
+    warehouse, serving = _warehouse_with_history(
+        tmp_path,
+        monkeypatch,
+        "select date '2026-06-01' + cast(i as integer) as as_of_date, 'l' || j as lead_id,"
+        " i as fit, j as engagement from range(3) as d(i), range(2) as l(j)",
+    )
 
     def release(run_id: str):
         return publish_release(warehouse, serving, run_id, ["history"], by_day_marts={"history"})
