@@ -28,6 +28,7 @@ from orchestration.resources import (
     WAREHOUSE_ENV,
     Settings,
     load_settings,
+    table_exists,
 )
 
 DEFAULT_SAMPLE_LEADS = 10_000
@@ -321,7 +322,20 @@ def _publish(args: argparse.Namespace) -> int:
     if not args.dry_run:
         from orchestration.definitions import PUBLISH_JOB_NAME
 
-        result = execute_job(PUBLISH_JOB_NAME, log_level="CRITICAL", prepare_dbt=False)
+        configured = os.environ.get(AS_OF_DATE_ENV)
+        if not configured:
+            # The gates check the day the warehouse was last scored for, not today: between
+            # midnight and that day's run, today has no scores yet.
+            with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+                if table_exists(con, "marts.lead_score_snapshots"):
+                    query = "select max(as_of_date) from marts.lead_score_snapshots"
+                    if (scored := con.execute(query).fetchone()[0]) is not None:
+                        os.environ[AS_OF_DATE_ENV] = scored.isoformat()
+        try:
+            result = execute_job(PUBLISH_JOB_NAME, log_level="CRITICAL", prepare_dbt=False)
+        finally:
+            if not configured:
+                os.environ.pop(AS_OF_DATE_ENV, None)
         if not result.success:
             _print_failures(result, job="Publishing")
             return 1

@@ -25,6 +25,7 @@ from orchestration.cli import execute_daily_job, execute_job, main
 from orchestration.definitions import PUBLISH_JOB_NAME
 from orchestration.publish.config import DESTINATIONS_ENV, PublishConfigError, load_publish_config
 from orchestration.publish.sync import FAILPOINT_ENV
+from orchestration.resources import AS_OF_DATE_ENV
 from tests.conftest import END_DATE
 from tests.crm_server import TOKEN, CrmServer
 from tests.postgres_server import postgres_server
@@ -199,6 +200,14 @@ def test_a_run_publishes_everywhere_and_a_rerun_sends_nothing(publishing):
     assert len(publishing.crm.state.requests) == requests_before  # nothing sent, nor notified
     assert len(list(publishing.outbox.iterdir())) == 1
     _assert_every_destination_holds(publishing, listed)
+
+    # `leadqual publish` with no day set checks the day the warehouse was last scored for
+    # (END_DATE), not today, which has no scores before that day's run.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(AS_OF_DATE_ENV)
+        assert main(["publish"]) == 0
+        assert AS_OF_DATE_ENV not in os.environ
+    assert len(publishing.crm.state.requests) == requests_before
 
 
 def test_only_changed_rows_are_sent_and_mirror_destinations_delete_what_left(publishing):
