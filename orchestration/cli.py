@@ -27,8 +27,8 @@ from orchestration.resources import (
     REVIEW_RULES_ENV,
     WAREHOUSE_ENV,
     Settings,
+    latest_scored_day,
     load_settings,
-    table_exists,
 )
 
 DEFAULT_SAMPLE_LEADS = 10_000
@@ -323,14 +323,11 @@ def _publish(args: argparse.Namespace) -> int:
         from orchestration.definitions import PUBLISH_JOB_NAME
 
         configured = os.environ.get(AS_OF_DATE_ENV)
-        if not configured:
-            # The gates check the day the warehouse was last scored for, not today: between
-            # midnight and that day's run, today has no scores yet.
-            with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-                if table_exists(con, "marts.lead_score_snapshots"):
-                    query = "select max(as_of_date) from marts.lead_score_snapshots"
-                    if (scored := con.execute(query).fetchone()[0]) is not None:
-                        os.environ[AS_OF_DATE_ENV] = scored.isoformat()
+        # The gates check the day the warehouse was last scored for, not today: between
+        # midnight and that day's run, today has no scores yet.
+        scored = None if configured else latest_scored_day(settings.warehouse_path)
+        if scored is not None:
+            os.environ[AS_OF_DATE_ENV] = scored.isoformat()
         try:
             result = execute_job(PUBLISH_JOB_NAME, log_level="CRITICAL", prepare_dbt=False)
         finally:

@@ -188,6 +188,15 @@ class QualityArea(dg.ConfigurableResource):
         return self.root / "alerts.jsonl"
 
 
+def latest_scored_day(warehouse: Path) -> date | None:
+    """The latest day the warehouse holds scores for (None before its first run), read
+    without taking the write lock."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        if not table_exists(con, "marts.lead_score_snapshots"):
+            return None
+        return con.execute("select max(as_of_date) from marts.lead_score_snapshots").fetchone()[0]
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether ``schema.table`` exists in the connection's database (read-only connections
     too): for tables a step creates on its first run."""

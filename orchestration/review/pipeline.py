@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.resources import table_exists
+from orchestration.resources import latest_scored_day
 from orchestration.review.calibrate import (
     draft_candidate,
     match_thresholds,
@@ -196,11 +196,7 @@ class ReviewDataError(ValueError):
 def _refuse_a_day_after_the_warehouse(warehouse: Path, as_of: date) -> None:
     """The review reads outcomes as the daily run left them: reviewed as of a later day, the
     cycles of the days in between would look unconverted."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        scored = None
-        if table_exists(con, "marts.lead_score_snapshots"):
-            query = "select max(as_of_date) from marts.lead_score_snapshots"
-            scored = con.execute(query).fetchone()[0]
+    scored = latest_scored_day(warehouse)
     if scored is None:
         raise ReviewDataError(f"{warehouse} holds no scores yet: run `leadqual run` first")
     if as_of > scored:
